@@ -1,0 +1,41 @@
+"""Partitioning shared by every domain: daily partitions and the inputs that look back in time."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+from dagster import (
+    AssetIn,
+    BetaWarning,
+    DailyPartitionsDefinition,
+    TimeWindowPartitionMapping,
+)
+
+from lakehouse.resources.parquet_io_manager import LOAD_MODE
+
+
+def daily(start_date: str) -> DailyPartitionsDefinition:
+    """Daily UTC partitions from `start_date`, open-ended so schedules can add each new day."""
+    return DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
+
+
+def _mapping(start_offset: int, end_offset: int) -> TimeWindowPartitionMapping:
+    with warnings.catch_warnings():
+        # allow_nonexistent_upstream_partitions is beta; it clips look-backs at the first day.
+        warnings.simplefilter("ignore", BetaWarning)
+        return TimeWindowPartitionMapping(
+            start_offset=start_offset,
+            end_offset=end_offset,
+            allow_nonexistent_upstream_partitions=True,
+        )
+
+
+def lookback(key: Sequence[str], days: int) -> AssetIn:
+    """The upstream's partitions from `days` before the run's first day through its last."""
+    return AssetIn(key=list(key), partition_mapping=_mapping(-days, 0))
+
+
+def previous_state(key: Sequence[str]) -> AssetIn:
+    """A self-dependency: the asset's own partition just before the run (None on the first day)."""
+    return AssetIn(key=list(key), partition_mapping=_mapping(-1, -1), metadata={LOAD_MODE: "previous"})

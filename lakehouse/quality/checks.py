@@ -1,0 +1,71 @@
+"""Turn quality rules into Dagster asset checks that read only the run's partitions."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetsDefinition,
+    MetadataValue,
+    PreviewWarning,
+    asset_check,
+)
+
+from lakehouse.quality.rules import Rule
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named rule on one asset; ERROR + blocking stops bad data from flowing downstream."""
+
+    name: str
+    description: str
+    rule: Rule
+    blocking: bool = True
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+
+
+def _metadata(details: dict) -> dict:
+    values = {}
+    for key, value in details.items():
+        if isinstance(value, list):
+            values[key] = MetadataValue.json(value)
+        elif isinstance(value, bool) or value is None:
+            values[key] = MetadataValue.text(str(value))
+        else:
+            values[key] = value
+    return values
+
+
+def asset_checks(asset: AssetsDefinition, checks: list[Check]) -> list[AssetChecksDefinition]:
+    """One Dagster asset check per rule, partitioned like the asset so it sees the run's range."""
+    return [_build(asset, check) for check in checks]
+
+
+def _build(asset: AssetsDefinition, check: Check) -> AssetChecksDefinition:
+    with warnings.catch_warnings():
+        # Partitioned checks are a Dagster preview; they are what keeps a check to its run's range.
+        warnings.simplefilter("ignore", PreviewWarning)
+
+        @asset_check(
+            asset=asset,
+            name=check.name,
+            description=check.description,
+            blocking=check.blocking,
+            partitions_def=asset.partitions_def,
+        )
+        def _check(frame) -> AssetCheckResult:
+            if frame is None:  # nothing in range (e.g. no previous state): nothing can be wrong
+                return AssetCheckResult(passed=True, metadata={"rows_checked": 0})
+            result = check.rule(frame)
+            return AssetCheckResult(
+                passed=result.passed,
+                severity=check.severity,
+                metadata={"failing_count": result.failing_count, **_metadata(result.details)},
+            )
+
+    return _check

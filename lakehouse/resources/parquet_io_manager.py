@@ -1,0 +1,210 @@
+"""Parquet IO managers: Spark DataFrames persisted as Hive-partitioned Parquet tables.
+
+Layout: `<base>/<layer>/<domain>/<table>/<partition_expr>=<key>/part-*.parquet`, readable by any
+Parquet reader. A write goes to `<base>/_staging/...` first and each partition of the run's range
+is then swapped into place, so a failed write never touches committed data and a range write
+replaces exactly its own partitions. A partition is committed when its `_SUCCESS` marker exists,
+which also tells an empty day apart from one never materialized.
+"""
+
+import json
+import uuid
+from dagster import (
+    ConfigurableIOManager,
+    InputContext,
+    MetadataValue,
+    OutputContext,
+    TableColumn,
+    TableSchema,
+)
+from dagster_aws.s3 import S3Resource
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from lakehouse.resources.spark import SparkResource
+from lakehouse.resources.storage import MARKER, LocalStorage, S3Storage, Storage
+
+SCHEMA_FILE = "_schema.json"
+PARTITION_EXPR = "partition_expr"  # asset metadata: the column that holds the partition key
+LOAD_MODE = "lakehouse/load"  # input metadata; "previous" = the partition just before the run
+PREVIEW_ROWS = 5
+
+
+class MissingPartitionsError(Exception):
+    """An upstream table lacks partitions a run needs."""
+
+
+def _compact(keys: list[str]) -> str:
+    keys = sorted(keys)
+    return keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]} ({len(keys)} partitions)"
+
+
+class ParquetIOManager(ConfigurableIOManager):
+    """Base: table paths, staged range writes and pruned range reads; subclasses pick the storage."""
+
+    spark: SparkResource
+
+    # -- what subclasses provide -------------------------------------------------------------
+    def base_uri(self) -> str:
+        raise NotImplementedError
+
+    def storage(self) -> Storage:
+        raise NotImplementedError
+
+    # -- paths -------------------------------------------------------------------------------
+    def table_uri(self, asset_key_path: list[str]) -> str:
+        return self.storage().join(self.base_uri(), *asset_key_path)
+
+    def _staging_uri(self, asset_key_path: list[str]) -> str:
+        return self.storage().join(self.base_uri(), "_staging", *asset_key_path, uuid.uuid4().hex)
+
+    # -- writes ------------------------------------------------------------------------------
+    def handle_output(self, context: OutputContext, obj: DataFrame | None) -> None:
+        if obj is None:
+            return
+        store, path = self.storage(), context.asset_key.path
+        table, staged = self.table_uri(path), self._staging_uri(path)
+        try:
+            if context.has_asset_partitions:
+                column = self._partition_column(context.definition_metadata, context.asset_key)
+                keys = list(context.asset_partition_keys)
+                obj.write.mode("overwrite").partitionBy(column).parquet(staged)
+                metadata = self._describe(staged, obj.schema, column, keys, context)
+                for key in keys:
+                    partition = f"{column}={key}"
+                    store.write_text(store.join(staged, partition, MARKER), "")
+                    store.replace_tree(store.join(staged, partition), store.join(table, partition))
+                store.write_text(store.join(table, SCHEMA_FILE), obj.schema.json())
+            else:
+                obj.write.mode("overwrite").parquet(staged)
+                metadata = self._describe(staged, obj.schema, None, [], context)
+                store.write_text(store.join(staged, SCHEMA_FILE), obj.schema.json())
+                store.replace_tree(staged, table)
+        finally:
+            store.delete_tree(staged)
+        metadata["dagster/uri"] = MetadataValue.path(table)
+        context.add_output_metadata(metadata)
+
+    def _describe(self, staged, schema, column, keys, context) -> dict:
+        """Row counts, partitions and a preview, read back from the staged files (not recomputed)."""
+        written = self.spark.spark_session.read.schema(schema).parquet(staged)
+        metadata = {
+            "dagster/column_schema": TableSchema(
+                columns=[TableColumn(f.name, f.dataType.simpleString()) for f in schema.fields]
+            ),
+            "preview": MetadataValue.md(_markdown(written.limit(PREVIEW_ROWS).take(PREVIEW_ROWS), schema)),
+        }
+        if column is None:
+            metadata["dagster/row_count"] = written.count()
+            return metadata
+        # One small aggregate: a row per partition of this run, bounded by the run's range.
+        per_partition = {
+            str(row[column]): row["rows"]
+            for row in written.groupBy(column).agg(F.count(F.lit(1)).alias("rows")).collect()
+        }
+        stray = sorted(set(per_partition) - set(keys))
+        if stray:
+            raise ValueError(
+                f"{context.asset_key.to_user_string()} produced rows for partitions outside this run "
+                f"({keys[0]}...{keys[-1]}): {stray[:10]}; check the `{column}` column"
+            )
+        metadata.update(
+            {
+                "dagster/row_count": sum(per_partition.values()),
+                "partitions_written": len(keys),
+                "partition_range": f"{keys[0]}...{keys[-1]}",
+                "empty_partitions": len(keys) - len(per_partition),
+            }
+        )
+        return metadata
+
+    # -- reads -------------------------------------------------------------------------------
+    def load_input(self, context: InputContext) -> DataFrame | None:
+        store, path = self.storage(), context.asset_key.path
+        table = self.table_uri(path)
+        schema_json = store.read_text(store.join(table, SCHEMA_FILE))
+        reader = self.spark.spark_session.read
+        if not context.has_asset_partitions:
+            if schema_json is None:
+                raise MissingPartitionsError(
+                    f"{context.asset_key.to_user_string()} has never been materialized ({table})"
+                )
+            return reader.schema(StructType.fromJson(json.loads(schema_json))).parquet(table)
+
+        upstream_meta = context.upstream_output.definition_metadata if context.upstream_output else {}
+        column = self._partition_column(upstream_meta, context.asset_key)
+        keys = self._keys_to_load(context)
+        if not keys:
+            return None
+        committed = store.committed_partitions(table, column, keys[0], keys[-1])
+        missing = [key for key in keys if key not in committed]
+        if missing:
+            raise MissingPartitionsError(
+                f"{context.asset_key.to_user_string()} is missing partition(s) {_compact(missing)} "
+                f"needed by this run; materialize them first (e.g. dagster asset materialize "
+                f"-m lakehouse.definitions --select '{context.asset_key.to_user_string()}' "
+                f"--partition-range {min(missing)}...{max(missing)})"
+            )
+        schema = StructType.fromJson(json.loads(schema_json))
+        paths = [store.join(table, f"{column}={key}") for key in keys]
+        return reader.schema(schema).option("basePath", table).parquet(*paths)
+
+    @staticmethod
+    def _keys_to_load(context: InputContext) -> list[str]:
+        keys = list(context.asset_partition_keys)
+        if context.definition_metadata.get(LOAD_MODE) != "previous":
+            return keys
+        # A self-dependent asset's previous state: Dagster maps run [A, B] to [A-1, B-1], but only
+        # A-1 predates the run; the rest are this run's own outputs, not written yet.
+        partitions_def = context.asset_partitions_def
+        run_start = context.step_context.partition_key_range.start
+        window = partitions_def.time_window_for_partition_key(run_start)
+        previous = partitions_def.get_prev_partition_window(window.start)
+        if previous is None:
+            return []
+        return [partitions_def.get_partition_key_for_timestamp(previous.start.timestamp())]
+
+    @staticmethod
+    def _partition_column(metadata, asset_key) -> str:
+        column = (metadata or {}).get(PARTITION_EXPR)
+        if not column:
+            raise ValueError(
+                f"{asset_key.to_user_string()} is partitioned but has no '{PARTITION_EXPR}' metadata "
+                "naming its partition column"
+            )
+        return column
+
+
+def _markdown(rows, schema: StructType) -> str:
+    names = [f.name for f in schema.fields]
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+class LocalParquetIOManager(ParquetIOManager):
+    """Tables under a local (or shared, for a cluster) folder: the embedded default."""
+
+    base_path: str
+
+    def base_uri(self) -> str:
+        return self.base_path.rstrip("/")
+
+    def storage(self) -> Storage:
+        return LocalStorage()
+
+
+class S3ParquetIOManager(ParquetIOManager):
+    """Tables under s3a://<bucket>/<prefix>; Spark moves the data, boto3 the markers."""
+
+    s3: S3Resource
+    s3_bucket: str
+    s3_prefix: str = "lakehouse"
+
+    def base_uri(self) -> str:
+        return f"s3a://{self.s3_bucket}/{self.s3_prefix.strip('/')}".rstrip("/")
+
+    def storage(self) -> Storage:
+        return S3Storage(self.s3.get_client(), self.s3_bucket)
+

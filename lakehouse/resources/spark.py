@@ -1,0 +1,72 @@
+"""The Spark resource: one lazily created SparkSession per process, local or on a cluster."""
+
+from __future__ import annotations
+
+from dagster_pyspark import LazyPySparkResource
+from dagster_pyspark.resources import spark_session_from_config
+
+from lakehouse.settings import Settings
+
+# hadoop-aws 3.3.x jars under Hadoop 3.5 read these as plain numbers; Hadoop 3.5's defaults carry
+# unit suffixes ("60s") that the older jar cannot parse, so state them numerically.
+_S3A_NUMERIC_OVERRIDES = {
+    "spark.hadoop.fs.s3a.connection.establish.timeout": "30000",
+    "spark.hadoop.fs.s3a.connection.timeout": "200000",
+    "spark.hadoop.fs.s3a.threads.keepalivetime": "60",
+    "spark.hadoop.fs.s3a.multipart.purge.age": "86400",
+}
+
+
+def spark_conf(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Non-secret Spark configuration for these settings (secrets are added by the resource)."""
+    if settings.spark_remote:
+        # Spark Connect: the server owns jars, storage credentials and tuning.
+        return {"spark.remote": settings.spark_remote, **(extra or {})}
+    conf = {
+        "spark.master": settings.spark_master or "local[*]",
+        "spark.app.name": "lakehouse",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        # Daily partitions are small; the default 200 shuffle partitions would be mostly empty.
+        "spark.sql.shuffle.partitions": "8" if settings.is_cluster else "4",
+        "spark.sql.adaptive.enabled": "true",
+    }
+    if not settings.is_cluster:
+        conf["spark.driver.memory"] = "4g"
+    if settings.spark_jars:
+        conf["spark.jars"] = ",".join(settings.spark_jars)
+    if settings.spark_packages:
+        conf["spark.jars.packages"] = ",".join(settings.spark_packages)
+    if settings.storage == "s3":
+        conf.update(_S3A_NUMERIC_OVERRIDES)
+        conf["spark.hadoop.fs.s3a.impl"] = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+        if settings.s3_endpoint:
+            conf["spark.hadoop.fs.s3a.endpoint"] = settings.s3_endpoint
+            conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+            ssl = settings.s3_endpoint.startswith("https")
+            conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(ssl).lower()
+        if settings.aws_region:
+            conf["spark.hadoop.fs.s3a.endpoint.region"] = settings.aws_region
+    conf.update(extra or {})
+    return conf
+
+
+class SparkResource(LazyPySparkResource):
+    """A SparkSession created on first use and shared by every step of the process."""
+
+    # Bound to EnvVar("AWS_ACCESS_KEY_ID") etc. so the keys never appear in config or the UI.
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
+    def _init_session(self) -> None:
+        if self._spark_session is not None:
+            return
+        conf = dict(self.spark_config)
+        if self.s3_access_key_id and self.s3_secret_access_key and "spark.remote" not in conf:
+            conf["spark.hadoop.fs.s3a.aws.credentials.provider"] = (
+                "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+            )
+            conf["spark.hadoop.fs.s3a.access.key"] = self.s3_access_key_id
+            conf["spark.hadoop.fs.s3a.secret.key"] = self.s3_secret_access_key
+        self._spark_session = spark_session_from_config(conf)
