@@ -35,6 +35,7 @@ class Settings:
     spark_remote: str | None = None
     spark_jars: tuple[str, ...] = ()
     spark_packages: tuple[str, ...] = ()
+    spark_extra_conf: tuple[tuple[str, str], ...] = ()
 
     @property
     def landing_root(self) -> Path:
@@ -93,6 +94,13 @@ class Settings:
         if missing_jars:
             raise SettingsError(f"LAKEHOUSE_SPARK_JARS lists files that do not exist: {missing_jars}")
 
+        extra_conf = []
+        for item in _split(get("LAKEHOUSE_SPARK_CONF")):
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise SettingsError(f"LAKEHOUSE_SPARK_CONF entries must be key=value, got {item!r}")
+            extra_conf.append((key.strip(), value.strip()))
+
         return cls(
             home=Path(get("LAKEHOUSE_HOME") or "./data").expanduser().absolute(),
             storage=storage,
@@ -105,4 +113,5 @@ class Settings:
             spark_remote=remote,
             spark_jars=jars,
             spark_packages=_split(get("LAKEHOUSE_SPARK_PACKAGES")),
+            spark_extra_conf=tuple(extra_conf),
         )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+from collections.abc import Sequence
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetChecksDefinition,
-    AssetsDefinition,
     MetadataValue,
+    PartitionsDefinition,
     PreviewWarning,
     asset_check,
 )
@@ -41,22 +43,24 @@ def _metadata(details: dict) -> dict:
     return values
 
 
-def asset_checks(asset: AssetsDefinition, checks: list[Check]) -> list[AssetChecksDefinition]:
+def asset_checks(
+    key: Sequence[str], partitions_def: PartitionsDefinition | None, checks: list[Check]
+) -> list[AssetChecksDefinition]:
     """One Dagster asset check per rule, partitioned like the asset so it sees the run's range."""
-    return [_build(asset, check) for check in checks]
+    return [_build(list(key), partitions_def, check) for check in checks]
 
 
-def _build(asset: AssetsDefinition, check: Check) -> AssetChecksDefinition:
+def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinition:
     with warnings.catch_warnings():
         # Partitioned checks are a Dagster preview; they are what keeps a check to its run's range.
         warnings.simplefilter("ignore", PreviewWarning)
 
         @asset_check(
-            asset=asset,
+            asset=key,
             name=check.name,
             description=check.description,
             blocking=check.blocking,
-            partitions_def=asset.partitions_def,
+            partitions_def=partitions_def,
         )
         def _check(frame) -> AssetCheckResult:
             if frame is None:  # nothing in range (e.g. no previous state): nothing can be wrong

@@ -120,3 +120,22 @@ def conforms_to(model) -> Rule:
         return RuleResult(not failures, len(failures), details)
 
     return rule
+
+
+def row_accounting(
+    source: DataFrame, kept: DataFrame, rejected: DataFrame, dedup_column: str
+) -> RuleResult:
+    """Every source row is kept, rejected or counted in `kept[dedup_column]` as a removed duplicate."""
+    rows_in = source.count()
+    rows_out = kept.count()
+    rows_rejected = rejected.count()
+    duplicates = kept.agg(F.coalesce(F.sum(dedup_column), F.lit(0)).alias("d")).first()["d"]
+    unaccounted = rows_in - rows_out - rows_rejected - int(duplicates)
+    details = {
+        "rows_in": rows_in,
+        "rows_out": rows_out,
+        "rows_rejected": rows_rejected,
+        "duplicates_removed": int(duplicates),
+        "unaccounted": unaccounted,
+    }
+    return RuleResult(unaccounted == 0, abs(unaccounted), details)

@@ -148,7 +148,8 @@ class ParquetIOManager(ConfigurableIOManager):
             )
         schema = StructType.fromJson(json.loads(schema_json))
         paths = [store.join(table, f"{column}={key}") for key in keys]
-        return reader.schema(schema).option("basePath", table).parquet(*paths)
+        frame = reader.schema(schema).option("basePath", table).parquet(*paths)
+        return frame.select(*schema.fieldNames())  # Spark moves partition columns last
 
     @staticmethod
     def _keys_to_load(context: InputContext) -> list[str]:

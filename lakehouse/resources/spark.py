@@ -17,11 +17,12 @@ _S3A_NUMERIC_OVERRIDES = {
 }
 
 
-def spark_conf(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+def spark_conf(settings: Settings) -> dict[str, str]:
     """Non-secret Spark configuration for these settings (secrets are added by the resource)."""
+    extra = dict(settings.spark_extra_conf)
     if settings.spark_remote:
         # Spark Connect: the server owns jars, storage credentials and tuning.
-        return {"spark.remote": settings.spark_remote, **(extra or {})}
+        return {"spark.remote": settings.spark_remote, **extra}
     conf = {
         "spark.master": settings.spark_master or "local[*]",
         "spark.app.name": "lakehouse",
@@ -34,6 +35,9 @@ def spark_conf(settings: Settings, extra: dict[str, str] | None = None) -> dict[
     }
     if not settings.is_cluster:
         conf["spark.driver.memory"] = "4g"
+        # A local JVM talks only to itself: keep it on loopback, whatever the hostname resolves to.
+        conf["spark.driver.host"] = "127.0.0.1"
+        conf["spark.driver.bindAddress"] = "127.0.0.1"
     if settings.spark_jars:
         conf["spark.jars"] = ",".join(settings.spark_jars)
     if settings.spark_packages:
@@ -48,7 +52,7 @@ def spark_conf(settings: Settings, extra: dict[str, str] | None = None) -> dict[
             conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(ssl).lower()
         if settings.aws_region:
             conf["spark.hadoop.fs.s3a.endpoint.region"] = settings.aws_region
-    conf.update(extra or {})
+    conf.update(extra)  # LAKEHOUSE_SPARK_CONF wins over every default above
     return conf
 
 

@@ -1,0 +1,86 @@
+"""The superstore checks: schemas, unique keys, count ordering and row accounting."""
+
+import warnings
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
+
+from lakehouse.domains.superstore import schemas
+from lakehouse.domains.superstore.keys import (
+    BRONZE_LINES,
+    GOLD_CUSTOMERS,
+    GOLD_SALES,
+    PARTITIONS,
+    SILVER_LINES,
+    SILVER_REJECTS,
+)
+from lakehouse.quality.checks import Check, asset_checks
+from lakehouse.quality.rules import (
+    conforms_to,
+    mean_below,
+    no_duplicates,
+    row_accounting,
+    rows_satisfy,
+)
+
+COUNTS_ORDERED = (
+    "orders_last_1m <= orders_last_6m AND orders_last_6m <= orders_last_12m "
+    "AND orders_last_12m <= orders_lifetime"
+)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PreviewWarning)
+
+    @asset_check(
+        asset=SILVER_LINES,
+        additional_ins={"bronze": AssetIn(key=BRONZE_LINES), "rejects": AssetIn(key=SILVER_REJECTS)},
+        partitions_def=PARTITIONS,
+        blocking=True,
+        description="bronze rows = silver rows + rejected rows + duplicates removed, per run.",
+    )
+    def silver_row_accounting(order_lines, bronze, rejects) -> AssetCheckResult:
+        result = row_accounting(bronze, order_lines, rejects, dedup_column="_duplicates_removed")
+        return AssetCheckResult(passed=result.passed, metadata=result.details)
+
+
+CHECKS = [
+    silver_row_accounting,
+    *asset_checks(
+        SILVER_LINES,
+        PARTITIONS,
+        [
+            Check("schema", "Types, nullability, ranges and allowed values.", conforms_to(schemas.SilverOrderLine)),
+            Check(
+                "mean_sales_per_day_below_100k",
+                "Average line revenue per day stays below 100,000 (an outlier warning).",
+                mean_below("sales", 100_000, group_by=["order_date"]),
+                blocking=False,
+                severity=AssetCheckSeverity.WARN,
+            ),
+        ],
+    ),
+    *asset_checks(
+        GOLD_SALES,
+        PARTITIONS,
+        [
+            Check("schema", "Exactly the spec's columns and types.", conforms_to(schemas.GoldSale)),
+            Check("order_id_unique", "One row per order.", no_duplicates(["order_id"])),
+        ],
+    ),
+    *asset_checks(
+        GOLD_CUSTOMERS,
+        PARTITIONS,
+        [
+            Check("schema", "Exactly the spec's columns and types.", conforms_to(schemas.GoldCustomer)),
+            Check(
+                "customer_id_unique",
+                "One row per customer and as-of date.",
+                no_duplicates(["as_of_date", "customer_id"]),
+            ),
+            Check(
+                "order_counts_ordered",
+                "orders_last_1m <= orders_last_6m <= orders_last_12m <= orders_lifetime.",
+                rows_satisfy(COUNTS_ORDERED, ["as_of_date", "customer_id"]),
+            ),
+        ],
+    ),
+]
