@@ -36,7 +36,12 @@ def bronze_order_lines(
     return placed.filter((day >= F.lit(window.start.date())) & (day < F.lit(window.end.date())))
 
 
-@asset(key=BRONZE_REJECTS, group_name=GROUP, kinds={"spark", "parquet"})
+@asset(
+    key=BRONZE_REJECTS,
+    group_name=GROUP,
+    backfill_policy=BackfillPolicy.single_run(),  # lets CLI partition ranges include it
+    kinds={"spark", "parquet"},
+)
 def bronze_order_lines_rejects(spark: SparkResource, landing: LandingFiles) -> DataFrame:
     """Landing lines that cannot be placed in a day (bad order date, missing column, malformed), with a reason."""
     _, rejects = _landing_split(spark, landing)

