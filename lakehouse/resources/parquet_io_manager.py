@@ -69,7 +69,9 @@ class ParquetIOManager(ConfigurableIOManager):
             if context.has_asset_partitions:
                 column = self._partition_column(context.definition_metadata, context.asset_key)
                 keys = list(context.asset_partition_keys)
-                obj.write.mode("overwrite").partitionBy(column).parquet(staged)
+                # One task per day writes one file per day, not one per task per day: daily
+                # look-backs then open hundreds of files instead of thousands.
+                obj.repartition(column).write.mode("overwrite").partitionBy(column).parquet(staged)
                 metadata = self._describe(staged, obj.schema, column, keys, context)
                 for key in keys:
                     partition = f"{column}={key}"
