@@ -71,7 +71,7 @@ def summarize(instance: DagsterInstance, run_id: str) -> list[str]:
         verdict = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         failing = evaluation.metadata.get("failing_count")
         detail = f", failing {failing.value}" if failing is not None and not evaluation.passed else ""
-        checks.append(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:<32} {verdict}{detail}")
+        checks.append(f"  {evaluation.asset_key.to_user_string():<40}{evaluation.check_name:<32}{verdict}{detail}")
     passed = sum(1 for line in checks if line.endswith("passed"))
     lines.append(f"  checks: {passed} passed, {len(checks) - passed} not passed")
     return lines + sorted(checks)

@@ -69,7 +69,12 @@ def spark_settings(s3_endpoint, tmp_path_factory) -> Settings:
         has_aws_keys=True,
         spark_master="local[2]",
         spark_jars=_jars(),
-        spark_extra_conf=(("spark.sql.shuffle.partitions", "2"), ("spark.driver.memory", "2g")),
+        spark_extra_conf=(
+            ("spark.sql.shuffle.partitions", "2"),
+            ("spark.driver.memory", "2g"),
+            # Most tests write to local folders: list them in the driver, as local runs do.
+            ("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000"),
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from dagster import (
     TableSchema,
 )
 from dagster_aws.s3 import S3Resource
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
@@ -65,61 +65,62 @@ class ParquetIOManager(ConfigurableIOManager):
             return
         store, path = self.storage(), context.asset_key.path
         table, staged = self.table_uri(path), self._staging_uri(path)
+        # Counted while writing, so the metadata costs no second pass over the data.
+        counter = Observation(f"rows-{uuid.uuid4().hex}")
         try:
             if context.has_asset_partitions:
                 column = self._partition_column(context.definition_metadata, context.asset_key)
                 keys = list(context.asset_partition_keys)
-                # One task per day writes one file per day, not one per task per day: daily
-                # look-backs then open hundreds of files instead of thousands.
-                obj.repartition(column).write.mode("overwrite").partitionBy(column).parquet(staged)
-                metadata = self._describe(staged, obj.schema, column, keys, context)
+                # An explicit task count keeps adaptive execution from folding a many-day range
+                # into one writer task; sorting lets each task write one day's file at a time.
+                tasks = int(obj.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+                ordered = obj.repartition(tasks, column).sortWithinPartitions(column)
+                ordered = ordered.observe(counter, F.count(F.lit(1)).alias("rows"))
+                ordered.write.mode("overwrite").partitionBy(column).parquet(staged)
+                written = store.partition_values(staged, column)
+                stray = sorted(written - set(keys))
+                if stray:
+                    raise ValueError(
+                        f"{context.asset_key.to_user_string()} produced rows for partitions outside "
+                        f"this run ({keys[0]}...{keys[-1]}): {stray[:10]}; check the `{column}` column"
+                    )
                 for key in keys:
                     partition = f"{column}={key}"
                     store.write_text(store.join(staged, partition, MARKER), "")
                     store.replace_tree(store.join(staged, partition), store.join(table, partition))
                 store.write_text(store.join(table, SCHEMA_FILE), obj.schema.json())
+                metadata = {
+                    "partitions_written": len(keys),
+                    "partition_range": f"{keys[0]}...{keys[-1]}",
+                    "empty_partitions": len(set(keys) - written),
+                }
             else:
-                obj.write.mode("overwrite").parquet(staged)
-                metadata = self._describe(staged, obj.schema, None, [], context)
+                obj.observe(counter, F.count(F.lit(1)).alias("rows")).write.mode("overwrite").parquet(staged)
                 store.write_text(store.join(staged, SCHEMA_FILE), obj.schema.json())
                 store.replace_tree(staged, table)
+                metadata = {}
         finally:
             store.delete_tree(staged)
+        metadata["dagster/row_count"] = counter.get["rows"]
         metadata["dagster/uri"] = MetadataValue.path(table)
+        metadata["dagster/column_schema"] = TableSchema(
+            columns=[TableColumn(f.name, f.dataType.simpleString()) for f in obj.schema.fields]
+        )
+        metadata["preview"] = MetadataValue.md(self._preview(context, obj.schema))
         context.add_output_metadata(metadata)
 
-    def _describe(self, staged, schema, column, keys, context) -> dict:
-        """Row counts, partitions and a preview, read back from the staged files (not recomputed)."""
-        written = self.spark.spark_session.read.schema(schema).parquet(staged)
-        metadata = {
-            "dagster/column_schema": TableSchema(
-                columns=[TableColumn(f.name, f.dataType.simpleString()) for f in schema.fields]
-            ),
-            "preview": MetadataValue.md(_markdown(written.limit(PREVIEW_ROWS).take(PREVIEW_ROWS), schema)),
-        }
-        if column is None:
-            metadata["dagster/row_count"] = written.count()
-            return metadata
-        # One small aggregate: a row per partition of this run, bounded by the run's range.
-        per_partition = {
-            str(row[column]): row["rows"]
-            for row in written.groupBy(column).agg(F.count(F.lit(1)).alias("rows")).collect()
-        }
-        stray = sorted(set(per_partition) - set(keys))
-        if stray:
-            raise ValueError(
-                f"{context.asset_key.to_user_string()} produced rows for partitions outside this run "
-                f"({keys[0]}...{keys[-1]}): {stray[:10]}; check the `{column}` column"
-            )
-        metadata.update(
-            {
-                "dagster/row_count": sum(per_partition.values()),
-                "partitions_written": len(keys),
-                "partition_range": f"{keys[0]}...{keys[-1]}",
-                "empty_partitions": len(keys) - len(per_partition),
-            }
-        )
-        return metadata
+    def _preview(self, context: OutputContext, schema: StructType) -> str:
+        """The first rows of what was committed, read back from the table (a few rows, one file)."""
+        store = self.storage()
+        table = self.table_uri(context.asset_key.path)
+        reader = self.spark.spark_session.read.schema(schema)
+        if context.has_asset_partitions:
+            column = self._partition_column(context.definition_metadata, context.asset_key)
+            keys = list(context.asset_partition_keys)
+            frame = reader.option("basePath", table).parquet(store.join(table, f"{column}={keys[-1]}"))
+        else:
+            frame = reader.parquet(table)
+        return _markdown(frame.limit(PREVIEW_ROWS).take(PREVIEW_ROWS), schema)
 
     # -- reads -------------------------------------------------------------------------------
     def load_input(self, context: InputContext) -> DataFrame | None:

@@ -29,6 +29,7 @@ class Storage(Protocol):
     def delete_tree(self, uri: str) -> None: ...
     def replace_tree(self, src: str, dst: str) -> None: ...
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]: ...
+    def partition_values(self, table: str, column: str) -> set[str]: ...
 
 
 def _exchange_function():
@@ -89,6 +90,13 @@ class LocalStorage:
         os.rename(dst, aside)
         os.rename(src, dst)
         shutil.rmtree(aside)
+
+    def partition_values(self, table: str, column: str) -> set[str]:
+        prefix = f"{column}="
+        try:
+            return {name[len(prefix) :] for name in os.listdir(table) if name.startswith(prefix)}
+        except FileNotFoundError:
+            return set()
 
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
         try:
@@ -167,6 +175,10 @@ class S3Storage:
             new_keys.add(target)
         self._delete_keys([k for k in self._keys(dst_prefix) if k not in new_keys])
         self.delete_tree(src)
+
+    def partition_values(self, table: str, column: str) -> set[str]:
+        prefix = f"{self._key(table).rstrip('/')}/{column}="
+        return {key[len(prefix) :].partition("/")[0] for key in self._keys(prefix)}
 
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
         prefix = f"{self._key(table).rstrip('/')}/{column}="
