@@ -16,7 +16,7 @@ PG_JAR := /usr/share/java/postgresql.jar
 LAKEHOUSE_HOME ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 PYTEST_ARGS ?=
-RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)"
+RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
 	@echo "make venv       create .venv and install the package with test extras"
@@ -59,14 +59,14 @@ $(JARS_DIR)/.s3a-extracted:
 	touch $@
 
 demo: venv
-	mkdir -p "$(DAGSTER_HOME)"
+	mkdir -p "$(DAGSTER_HOME)" && touch "$(DAGSTER_HOME)/dagster.yaml"
 	$(RUN_ENV) $(PY) -m lakehouse.demo
 
 test: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) -m pytest lakehouse_tests $(PYTEST_ARGS)
 
 ui: venv
-	mkdir -p "$(DAGSTER_HOME)"
+	mkdir -p "$(DAGSTER_HOME)" && touch "$(DAGSTER_HOME)/dagster.yaml"
 	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: venv jars

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter
+from dagster import DagsterEventType, DagsterInstance
 
 from lakehouse.datagen import GENERATORS
 from lakehouse.domains import DOMAINS
@@ -47,10 +47,8 @@ def materialize(domain: str, start: str, end: str, log_dir: Path) -> bool:
 
 
 def _records(instance: DagsterInstance, run_id: str, event_type: DagsterEventType):
-    return instance.get_event_records(EventRecordsFilter(event_type=event_type), limit=100_000) and [
-        record.event_log_entry
-        for record in instance.get_records_for_run(run_id, of_type=event_type, limit=100_000).records
-    ]
+    records = instance.get_records_for_run(run_id, of_type=event_type, limit=100_000).records
+    return [record.event_log_entry for record in records]
 
 
 def summarize(instance: DagsterInstance, run_id: str) -> list[str]:
@@ -82,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("domains", nargs="*", default=list(DOMAINS), help="default: all registered")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").absolute()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").absolute())))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").touch()  # defaults: SQLite storage in this folder
     ok = True
     for name in args.domains:
         ensure_landing(settings, name)
