@@ -43,9 +43,10 @@ def build_resources(settings: Settings) -> dict:
 
 def build_definitions(settings: Settings) -> Definitions:
     """All registered domains wired to resources for `settings`."""
-    # A local Spark JVM lives in the process: one process for the whole run avoids a JVM start
-    # (~10 s) per step. A cluster holds the data elsewhere, so steps may run in parallel.
-    executor = multiprocess_executor if settings.is_cluster else in_process_executor
+    # With local Spark or a cluster master the driver JVM lives in the run's process: one process
+    # per run avoids a driver start (~10 s, plus executor launch on a cluster) per step. A Spark
+    # Connect session is a light gRPC client, so there steps may run in parallel processes.
+    executor = multiprocess_executor if settings.spark_remote else in_process_executor
     return Definitions.merge(
         *(domain.defs for domain in DOMAINS.values()),
         Definitions(resources=build_resources(settings), executor=executor),

@@ -1,0 +1,136 @@
+"""The same code on a real Spark standalone cluster and on a Spark Connect server (both on loopback)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyspark
+import pytest
+
+from lakehouse_tests.domains.superstore.test_pipeline import HEADER, LINES
+
+SPARK_HOME = os.path.dirname(pyspark.__file__)
+REPO = Path(__file__).resolve().parents[1]
+# Spark binds to the hostname's address unless told otherwise: keep every JVM on loopback.
+LOOPBACK = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": SPARK_HOME}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, what: str, process: subprocess.Popen, log: Path, seconds: int = 120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    pytest.fail(f"{what} did not come up; its log:\n{log.read_text()[-3000:]}", pytrace=False)
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
+                            env={**os.environ, **LOOPBACK})
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def standalone_cluster(tmp_path):
+    """A master and one worker (2 cores), as `spark-class` starts them on a real cluster."""
+    port = free_port()
+    spark_class = os.path.join(SPARK_HOME, "bin", "spark-class")
+    master_log, worker_log = tmp_path / "master.log", tmp_path / "worker.log"
+    master = start([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                    "--port", str(port), "--webui-port", str(free_port())], master_log)
+    worker = None
+    try:
+        wait_for(lambda: listening(port), "spark master", master, master_log)
+        worker = start([spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{port}",
+                        "--host", "127.0.0.1", "--cores", "2", "--memory", "2g",
+                        "--webui-port", str(free_port()), "--work-dir", str(tmp_path / "work")], worker_log)
+        wait_for(lambda: "Registering worker" in master_log.read_text(), "spark worker", worker, worker_log)
+        yield f"spark://127.0.0.1:{port}"
+    finally:
+        for process in (worker, master):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+
+
+@pytest.fixture
+def connect_server(tmp_path):
+    """A Spark Connect server (local[2] behind it), reached only through sc://."""
+    port = free_port()
+    log = tmp_path / "connect.log"
+    server = start([os.path.join(SPARK_HOME, "bin", "spark-submit"),
+                    "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+                    "--master", "local[2]",
+                    "--conf", f"spark.connect.grpc.binding.port={port}",
+                    "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
+                    "--conf", "spark.sql.session.timeZone=UTC",
+                    "--conf", "spark.ui.enabled=false",
+                    "spark-internal"], log)
+    try:
+        wait_for(lambda: listening(port), "spark connect server", server, log)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def materialize_on(spark_env: dict, home: Path) -> subprocess.CompletedProcess:
+    landing = home / "landing" / "superstore"
+    landing.mkdir(parents=True)
+    (landing / "orders.csv").write_text("\n".join([HEADER, *LINES]) + "\n")
+    (home / "dagster_home").mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))},
+        **LOOPBACK, **spark_env,
+        "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home"),
+    }
+    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "lakehouse.definitions",
+               "--select", "group:superstore", "--partition-range", "2015-01-01...2015-01-12"]
+    return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+def assert_outputs(spark, home: Path):
+    warehouse = home / "warehouse"
+    sales = spark.read.parquet(str(warehouse / "gold/superstore/sales")).collect()
+    assert [(r.order_id, r.shipment_mode, r.city) for r in sales] == [
+        ("CA-2015-000001", "Standard Class", "Boston")
+    ]
+    rejects = spark.read.parquet(str(warehouse / "silver/superstore/order_lines_rejects"))
+    assert sorted(r.reject_reason for r in rejects.collect()) == [
+        "negative_sales", "null_customer_id", "ship_before_order", "unparseable_ship_date"
+    ]
+    customers = spark.read.parquet(str(warehouse / "gold/superstore/customers"))
+    last = customers.filter("as_of_date = '2015-01-12'").collect()
+    assert [(r.customer_id, r.first_name, r.orders_last_1m, r.orders_lifetime) for r in last] == [
+        ("AB-10001", "Ann", 1, 1)
+    ]
+
+
+def test_runs_on_a_standalone_cluster(standalone_cluster, tmp_path, spark):
+    result = materialize_on({"LAKEHOUSE_SPARK_MASTER": standalone_cluster}, tmp_path / "home")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "app-" in (tmp_path / "worker.log").read_text()  # the worker ran the run's executors
+    assert_outputs(spark, tmp_path / "home")
+
+
+def test_runs_through_spark_connect(connect_server, tmp_path, spark):
+    result = materialize_on({"LAKEHOUSE_SPARK_REMOTE": connect_server}, tmp_path / "home")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "using multiprocess executor" in result.stderr  # steps in their own processes
+    assert_outputs(spark, tmp_path / "home")
