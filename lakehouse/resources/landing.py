@@ -70,6 +70,8 @@ class LandingFiles(ConfigurableResource):
 
 
 def _header(path: str) -> tuple[str, ...]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: tolerate a BOM
+    # utf-8-sig tolerates a BOM; undecodable bytes become U+FFFD so a broken file's rows are
+    # rejected downstream (its header lacks the expected columns) instead of crashing the run.
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         first = next(csv.reader(handle), None)
     return tuple(name.strip() for name in first) if first else ()
