@@ -9,6 +9,7 @@ which also tells an empty day apart from one never materialized.
 
 import json
 import uuid
+
 from dagster import (
     ConfigurableIOManager,
     InputContext,
