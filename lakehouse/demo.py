@@ -60,7 +60,8 @@ def summarize(instance: DagsterInstance, run_id: str) -> list[str]:
         if key not in tables:  # one event per partition, all carrying the run's figures
             meta = materialization.metadata
             partitions = meta["partitions_written"].value if "partitions_written" in meta else "-"
-            tables[key] = (partitions, meta["dagster/row_count"].value)
+            rows = meta["run_rows"] if "run_rows" in meta else meta["dagster/row_count"]
+            tables[key] = (partitions, rows.value)
     lines = [f"  {'table':<45}{'partitions':>11}{'rows':>12}"]
     lines += [f"  {key:<45}{p:>11}{rows:>12,}" for key, (p, rows) in sorted(tables.items())]
     checks = []

@@ -102,12 +102,18 @@ class ParquetIOManager(ConfigurableIOManager):
                 metadata = {}
         finally:
             store.delete_tree(staged)
-        metadata["dagster/row_count"] = counter.get["rows"]
         metadata["dagster/uri"] = MetadataValue.path(table)
         metadata["dagster/column_schema"] = TableSchema(
             columns=[TableColumn(f.name, f.dataType.simpleString()) for f in obj.schema.fields]
         )
-        metadata["preview"] = MetadataValue.md(self._preview(context, obj.schema))
+        # Dagster copies a range run's metadata onto every day's materialization event: a run
+        # total there would read as each day's count, and a preview per day would only bloat
+        # thousands of events. Single-day runs (the daily schedule) get both.
+        if metadata.get("partitions_written", 1) == 1:
+            metadata["dagster/row_count"] = counter.get["rows"]
+            metadata["preview"] = MetadataValue.md(self._preview(context, obj.schema))
+        else:
+            metadata["run_rows"] = counter.get["rows"]
         context.add_output_metadata(metadata)
 
     def _preview(self, context: OutputContext, schema: StructType) -> str:
@@ -121,7 +127,8 @@ class ParquetIOManager(ConfigurableIOManager):
             frame = reader.option("basePath", table).parquet(store.join(table, f"{column}={keys[-1]}"))
         else:
             frame = reader.parquet(table)
-        return _markdown(frame.limit(PREVIEW_ROWS).take(PREVIEW_ROWS), schema)
+        rows = frame.select(*schema.fieldNames()).limit(PREVIEW_ROWS).take(PREVIEW_ROWS)
+        return _markdown(rows, schema)
 
     # -- reads -------------------------------------------------------------------------------
     def load_input(self, context: InputContext) -> DataFrame | None:

@@ -129,8 +129,11 @@ def test_layout_metadata_and_empty_partition(spark, spark_resource, local_io, tm
     assert [f for _, _, files in os.walk(tmp_path / "warehouse" / "_staging") for f in files] == []
     assert json.loads((table / "_schema.json").read_text())["fields"][1]["name"] == "id"
 
-    metadata = result.get_asset_materialization_events()[0].materialization.metadata
-    assert metadata["dagster/row_count"].value == 4
+    events = result.get_asset_materialization_events()
+    assert sorted(e.materialization.partition for e in events) == ["2020-01-01", "2020-01-02", "2020-01-03"]
+    metadata = events[0].materialization.metadata
+    assert metadata["run_rows"].value == 4  # the run's total, not each day's count
+    assert "dagster/row_count" not in metadata and "preview" not in metadata
     assert metadata["partitions_written"].value == 3
     assert metadata["empty_partitions"].value == 1
     assert metadata["partition_range"].value == "2020-01-01...2020-01-03"
@@ -147,7 +150,11 @@ def test_layout_metadata_and_empty_partition(spark, spark_resource, local_io, tm
 def test_range_write_replaces_exactly_its_partitions(spark, spark_resource, local_io):
     res = resources(local_io, spark_resource)
     assert materialize_range([events_asset("v1")], res, "2020-01-01", "2020-01-03").success
-    assert materialize_range([events_asset("v2")], res, "2020-01-02", "2020-01-02").success
+    day = materialize_range([events_asset("v2")], res, "2020-01-02", "2020-01-02")
+    assert day.success
+    metadata = day.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["dagster/row_count"].value == 2  # a single day: its own count, and a preview
+    assert metadata["preview"].value.splitlines()[2] == "| 2020-01-02 | 21 | v2 |"
     assert table_rows(spark, local_io) == rows([D1], "v1") + rows([D2], "v2") + rows([D3], "v1")
     # Re-running the same partition gives the same rows, not twice the rows.
     assert materialize_range([events_asset("v2")], res, "2020-01-02", "2020-01-02").success

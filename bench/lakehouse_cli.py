@@ -1,0 +1,205 @@
+"""The lakehouse as users drive it: datagen and `dagster asset materialize` in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from measure import Measured, run_measured, tail
+
+REPO = Path(__file__).resolve().parent.parent
+GROUP = "superstore"
+FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts here
+# Environment the caller may tune Spark with; every other LAKEHOUSE_*/AWS_* variable is dropped
+# so a developer's shell (S3 storage, a cluster) cannot leak into the benchmark.
+KEPT_VARIABLES = ("LAKEHOUSE_SPARK_JARS", "LAKEHOUSE_SPARK_CONF")
+# Table folders under the warehouse (and the baseline's output), as the IO manager lays them out.
+TABLES = (
+    "bronze/superstore/order_lines",
+    "bronze/superstore/order_lines_rejects",
+    "silver/superstore/order_lines",
+    "silver/superstore/order_lines_rejects",
+    "gold/superstore/sales",
+    "gold/superstore/customers",
+)
+
+
+class BenchFailure(Exception):
+    """A subprocess failed: the message says which, the log tail says why."""
+
+    def __init__(self, message: str, log: Path | None = None):
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass
+class Scenario:
+    """One LAKEHOUSE_HOME + DAGSTER_HOME pair under the benchmark's scratch folder."""
+
+    name: str
+    root: Path
+    spark_master: str | None
+    timeout: float
+    runs: list[Measured] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def home(self) -> Path:
+        return self.root / "lakehouse_home"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing" / GROUP
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def baseline_out(self) -> Path:
+        return self.home / "baseline"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("LAKEHOUSE_", "AWS_", "DAGSTER_")) or key in KEPT_VARIABLES
+        }
+        env.update(
+            LAKEHOUSE_HOME=str(self.home),
+            DAGSTER_HOME=str(self.dagster_home),
+            DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true",
+        )
+        if self.spark_master:
+            env["LAKEHOUSE_SPARK_MASTER"] = self.spark_master
+        return env
+
+    def _run(self, name: str, command: list[str]) -> Measured:
+        measured = run_measured(
+            name, command, self.env(), self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout
+        )
+        self.runs.append(measured)
+        if not measured.ok:
+            why = f"timed out after {self.timeout:.0f} s" if measured.timed_out else f"exit {measured.returncode}"
+            raise BenchFailure(f"{self.name}/{name} failed ({why}); log: {measured.log}", measured.log)
+        return measured
+
+    def generate(self, scale: float, start: date, end: date) -> int:
+        """Landing CSV via the datagen CLI; returns the number of lines written."""
+        command = [
+            sys.executable, "-m", "lakehouse.datagen", GROUP, "--scale", f"{scale:g}",
+            "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(self.landing),
+        ]  # fmt: skip
+        measured = self._run("datagen", command)
+        found = re.search(r"\], (\d+) rows, dates", measured.log.read_text())
+        if not found:
+            raise BenchFailure(f"{self.name}/datagen printed no row count; log: {measured.log}", measured.log)
+        return int(found.group(1))
+
+    def materialize(self, name: str, start: date, end: date | None = None) -> Measured:
+        """One `dagster asset materialize` run of the group: a range, or one day when `end` is None."""
+        partitions = (
+            ["--partition", start.isoformat()]
+            if end is None
+            else ["--partition-range", f"{start.isoformat()}...{end.isoformat()}"]
+        )
+        command = [
+            sys.executable, "-m", "dagster", "asset", "materialize", "-m", "lakehouse.definitions",
+            "--select", f"group:{GROUP}", *partitions,
+        ]  # fmt: skip
+        measured = self._run(name, command)
+        runs = measured.log.read_text(errors="replace").count("RUN_SUCCESS")
+        if runs != 1:
+            raise BenchFailure(
+                f"{self.name}/{name} exited 0 but logged {runs} RUN_SUCCESS events (expected 1); "
+                f"log: {measured.log}",
+                measured.log,
+            )
+        return measured
+
+    def baseline(self, start: date, end: date) -> Measured:
+        command = [
+            sys.executable, str(REPO / "bench" / "baseline.py"), "--out", str(self.baseline_out),
+            "--start", start.isoformat(), "--end", end.isoformat(),
+        ]  # fmt: skip
+        return self._run("baseline", command)
+
+    def drop_data(self) -> None:
+        """Remove the bulky folders (landing, tables, the Dagster instance's event log); logs stay."""
+        shutil.rmtree(self.home, ignore_errors=True)
+        shutil.rmtree(self.dagster_home, ignore_errors=True)
+
+
+def dagster_breakdown(dagster_home: Path) -> dict | None:
+    """Where the latest run's time went, from the run's own instance: run span and step spans."""
+    try:
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(dagster_home)) as instance:
+            run = instance.get_runs(limit=1)[0]
+            stats = instance.get_run_stats(run.run_id)
+            steps = instance.get_run_step_stats(run.run_id)
+    except Exception as error:  # noqa: BLE001 - informational only: never fail the benchmark on it
+        return {"error": repr(error)[:200]}
+    span = lambda a, b: round(b - a, 2) if a is not None and b is not None else None
+    return {
+        "run_id": run.run_id[:8],
+        "run_seconds": span(stats.start_time, stats.end_time),
+        "steps": {s.step_key: span(s.start_time, s.end_time) for s in steps},
+    }
+
+
+_EVENT = re.compile(
+    r"^(?:.*\] *)?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \+0000 - dagster - \w+ - \S+ - [0-9a-f-]+ - \d+ - "
+    r"(\S+) - ASSET_MATERIALIZATION ",
+    re.MULTILINE,
+)
+
+
+def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
+    """Per step: (ASSET_MATERIALIZATION events, seconds from its first to its last), from the log."""
+    from datetime import datetime as dt
+
+    spans: dict[str, list] = {}
+    for stamp, step in _EVENT.findall(log.read_text(errors="replace")):
+        when = dt.fromisoformat(stamp)
+        entry = spans.setdefault(step, [0, when, when])
+        entry[0] += 1
+        entry[2] = when
+    return {step: (n, int((last - first).total_seconds())) for step, (n, first, last) in spans.items()}
+
+
+def table_rows(warehouse: Path) -> dict[str, int]:
+    """Rows per table, from the Parquet footers (no Spark)."""
+    import pyarrow.parquet as pq
+
+    counts = {}
+    for table in TABLES:
+        files = [p for p in (warehouse / table).rglob("*.parquet") if "_staging" not in p.parts]
+        counts[table] = sum(pq.read_metadata(p).num_rows for p in files)
+    return counts
+
+
+def print_failure(error: BenchFailure) -> None:
+    print(f"FAILED: {error}", flush=True)
+    if error.log is not None:
+        print(f"---- last 40 lines of {error.log} ----")
+        print(tail(error.log, 40), end="")
+        print("---- end of log ----", flush=True)

@@ -1,0 +1,183 @@
+"""Timing and memory of a subprocess tree, plus the environment the numbers were taken on."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+SAMPLE_SECONDS = 0.5
+_STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """One progress line, prefixed with the seconds since the benchmark started."""
+    print(f"[{time.perf_counter() - _STARTED:7.1f}s] {message}", flush=True)
+
+
+class TreeSampler(threading.Thread):
+    """Sums the RSS of a process and all its descendants every SAMPLE_SECONDS; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS):
+        super().__init__(daemon=True)
+        self._pid = pid
+        self._interval = interval
+        self._stop_event = threading.Event()
+        self.peak_bytes = 0
+        self.samples = 0
+
+    def _tree_rss(self) -> int:
+        try:
+            root = psutil.Process(self._pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        total = 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:  # exited between listing and reading
+                pass
+        return total
+
+    def run(self) -> None:
+        while True:
+            self.peak_bytes = max(self.peak_bytes, self._tree_rss())
+            self.samples += 1
+            if self._stop_event.wait(self._interval):
+                return
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one measured subprocess did."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    log: Path
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def run_measured(
+    name: str, command: list[str], env: dict[str, str], log: Path, cwd: Path, timeout: float
+) -> Measured:
+    """Run `command` with stdout+stderr to `log`; wall time from spawn to exit, peak tree RSS."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    timed_out = False
+    with log.open("w") as handle:
+        handle.write("$ " + " ".join(command) + "\n")
+        handle.flush()
+        began = time.perf_counter()
+        # A session of its own, so a timeout or Ctrl-C can end exactly this tree (Spark JVM included).
+        proc = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        try:
+            returncode = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            returncode = proc.wait()
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
+        finally:
+            seconds = time.perf_counter() - began
+            sampler.stop()
+    return Measured(name, seconds, sampler.peak_bytes / 2**20, returncode, log, timed_out)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# Spark's console progress bars ("[Stage 3:=====>   (2 + 2) / 36]"), redrawn with carriage returns.
+_PROGRESS_BAR = re.compile(r"\[Stage \d+:[^\]\n]*\]\s*|\r")
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last `lines` lines of a log, without Spark's progress bars."""
+    try:
+        text = _PROGRESS_BAR.sub("", path.read_text(errors="replace"))
+    except FileNotFoundError:
+        return f"(no log at {path})\n"
+    kept = [line for line in text.splitlines(keepends=True) if line.strip()]
+    return "".join(kept[-lines:])
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _java_version() -> str | None:
+    java_home = os.environ.get("JAVA_HOME")
+    java = os.path.join(java_home, "bin", "java") if java_home else shutil.which("java")
+    if not java:
+        return None
+    try:
+        out = subprocess.run([java, "-version"], check=False, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    first = (out.stderr or out.stdout).strip().splitlines()
+    return first[0] if first else None
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], check=False, cwd=repo, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def environment(repo: Path) -> dict:
+    """The machine and software the benchmark ran on."""
+    commit = _git(repo, "rev-parse", "--short", "HEAD")
+    dirty = _git(repo, "status", "--porcelain", "--untracked-files=no")
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "cpu_count_physical": psutil.cpu_count(logical=False),
+        "memory_total_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "java": _java_version(),
+        "pyspark": _version("pyspark"),
+        "dagster": _version("dagster"),
+        "git_commit": commit,
+        "git_dirty": bool(dirty),
+    }

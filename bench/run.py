@@ -1,0 +1,267 @@
+"""`make bench`: the superstore pipeline through the real Dagster CLI, against a plain PySpark baseline.
+
+Three numbers, all from subprocesses in a scratch folder (bench/out/<timestamp>/):
+
+1. overhead_ratio   Dagster CLI backfill of the whole history in one run / bench/baseline.py (the same
+                    transforms and Parquet layout in a plain PySpark script), on the same ~1M-line data.
+2. incremental_ratio  one new day (`--partition D`) after a long history / the same after one year,
+                    at the same daily density (median of --repeats runs each).
+3. rows_per_second  landing lines / wall time of that full backfill; peak_rss_mb of its process tree.
+
+The last line of stdout is one JSON object with every figure. A failed run prints the tail of its
+log and exits non-zero without any ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from lakehouse_cli import (
+    FIRST_PARTITION,
+    REPO,
+    BenchFailure,
+    Scenario,
+    dagster_breakdown,
+    materialization_events,
+    print_failure,
+    table_rows,
+)
+from measure import environment, progress
+
+OVERHEAD_GOAL = 1.3
+INCREMENTAL_GOAL = 1.25
+# The generator's default range (the Kaggle file's), used by the full-backfill scenario.
+DATA_START = date(2015, 1, 3)
+DATA_END = date(2018, 12, 30)
+SHORT_HISTORY_YEARS = 1
+BUDGET_SECONDS = 20 * 60
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=100.0,
+                        help="datagen scale of the full-backfill scenario (100 = ~980,000 lines over "
+                        f"{DATA_START}..{DATA_END}; default: %(default)s)")
+    parser.add_argument("--history-years", type=int, default=8,
+                        help="years of history before the new day in the long incremental scenario "
+                        f"(the short one has {SHORT_HISTORY_YEARS}; default: %(default)s)")
+    parser.add_argument("--density", type=float, default=0.25,
+                        help="datagen scale per year of history in the incremental scenarios "
+                        "(0.25 = ~2,450 lines/year, the default data set's density; default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="timed single-day runs per incremental scenario; the median counts "
+                        "(default: %(default)s)")
+    parser.add_argument("--skip-full", action="store_true",
+                        help="skip the full backfill (overhead_ratio, rows_per_second, peak_rss_mb)")
+    parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
+    parser.add_argument("--spark-master", default="local[2]",
+                        help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
+    parser.add_argument("--run-timeout", type=float, default=1800,
+                        help="seconds before any one subprocess is killed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="scratch folder (default: bench/out/<UTC timestamp>/)")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep landing files and tables (default: only logs and Dagster instances stay)")
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.density <= 0:
+        parser.error("--scale and --density must be positive")
+    if args.history_years <= SHORT_HISTORY_YEARS:
+        parser.error(f"--history-years must be more than {SHORT_HISTORY_YEARS}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if args.skip_full and args.skip_incremental:
+        parser.error("nothing to do: both --skip-full and --skip-incremental")
+    return args
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3)
+
+
+def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
+    """Scenario 3 (and 1): one dataset, the plain baseline, then the Dagster backfill of it all."""
+    scenario = Scenario("full", out / "full", args.spark_master or None, args.run_timeout)
+    scenarios.append(scenario)
+    first, last = FIRST_PARTITION, DATA_END + timedelta(days=1)
+
+    progress(f"full: generating scale {args.scale:g} over {DATA_START}..{DATA_END}")
+    lines = scenario.generate(args.scale, DATA_START, DATA_END)
+    progress(f"full: {lines:,} landing lines ({scenario.runs[-1].seconds:.1f} s)")
+
+    progress(f"full: baseline (plain PySpark) over {first}..{last}")
+    base = scenario.baseline(first, last)
+    progress(f"full: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
+
+    progress(f"full: Dagster CLI backfill {first}...{last} in one run")
+    dag = scenario.materialize("backfill", first, last)
+    breakdown = dagster_breakdown(scenario.dagster_home)
+    progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
+    _print_breakdown("full", dag.seconds, breakdown)
+    events = materialization_events(dag.log)
+    print("  per-partition ASSET_MATERIALIZATION events (count, seconds from first to last):")
+    for step, (count, seconds) in events.items():
+        print(f"    {step:<70}{count:>6}{seconds:>6}")
+
+    dagster_rows, baseline_rows = table_rows(scenario.warehouse), table_rows(scenario.baseline_out)
+    match = dagster_rows == baseline_rows
+    print("  rows per table (dagster / baseline):")
+    for table, count in dagster_rows.items():
+        flag = "" if count == baseline_rows[table] else "   <-- MISMATCH"
+        print(f"    {table:<40}{count:>12,}{baseline_rows[table]:>12,}{flag}")
+    if not match:
+        print("  WARNING: the baseline did not write the same rows; overhead_ratio compares unequal work")
+
+    return {
+        "overhead_ratio": _ratio(dag.seconds, base.seconds),
+        "dagster_backfill_seconds": round(dag.seconds, 2),
+        "baseline_seconds": round(base.seconds, 2),
+        "rows_per_second": round(lines / dag.seconds, 1),
+        "landing_lines": lines,
+        "full_scale": args.scale,
+        "full_partition_range": f"{first}...{last}",
+        "peak_rss_mb": round(dag.peak_rss_mb, 1),
+        "baseline_peak_rss_mb": round(base.peak_rss_mb, 1),
+        "dagster_run_seconds": (breakdown or {}).get("run_seconds"),
+        "dagster_steps": (breakdown or {}).get("steps"),
+        "materialization_events": sum(count for count, _ in events.values()),
+        "materialization_event_seconds": sum(seconds for _, seconds in events.values()),
+        "outputs_match_baseline": match,
+        "table_rows": dagster_rows,
+    }
+
+
+def incremental(args, out: Path, scenarios: list[Scenario]) -> dict:
+    """Scenario 2: one new day after a long and after a short history, same daily density."""
+    setups = []
+    for years in (args.history_years, SHORT_HISTORY_YEARS):
+        scenario = Scenario(f"incr_{years}y", out / f"incremental_{years}y", args.spark_master or None, args.run_timeout)
+        scenarios.append(scenario)
+        new_day = date(FIRST_PARTITION.year + years, 1, 1) - timedelta(days=1)
+        scale = args.density * years
+        progress(f"{scenario.name}: generating scale {scale:g} over {DATA_START}..{new_day}")
+        lines = scenario.generate(scale, DATA_START, new_day)
+        progress(f"{scenario.name}: {lines:,} landing lines; backfilling {FIRST_PARTITION}...{new_day - timedelta(days=1)}")
+        backfill = scenario.materialize("backfill", FIRST_PARTITION, new_day - timedelta(days=1))
+        progress(f"{scenario.name}: backfill {backfill.seconds:.1f} s (not part of the ratio)")
+        setups.append((scenario, years, new_day, lines, backfill))
+
+    # Alternate long and short runs so load from other users of the machine hits both alike.
+    timings: dict[str, list] = {s.name: [] for s, *_ in setups}
+    for repeat in range(1, args.repeats + 1):
+        for scenario, years, new_day, _, _ in setups:
+            measured = scenario.materialize(f"day_{new_day}_run{repeat}", new_day)
+            timings[scenario.name].append(measured)
+            progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
+                     f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
+            if repeat == args.repeats:
+                _print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
+
+    (long_s, long_years, long_day, long_lines, long_fill), (short_s, _, short_day, short_lines, short_fill) = setups
+    long_median = statistics.median(m.seconds for m in timings[long_s.name])
+    short_median = statistics.median(m.seconds for m in timings[short_s.name])
+    return {
+        "incremental_ratio": _ratio(long_median, short_median),
+        "incremental_long_seconds": round(long_median, 2),
+        "incremental_short_seconds": round(short_median, 2),
+        "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],
+        "incremental_short_runs": [round(m.seconds, 2) for m in timings[short_s.name]],
+        "incremental_long_day": long_day.isoformat(),
+        "incremental_short_day": short_day.isoformat(),
+        "incremental_history_years": [long_years, SHORT_HISTORY_YEARS],
+        "incremental_density": args.density,
+        "incremental_landing_lines": [long_lines, short_lines],
+        "incremental_backfill_seconds": [round(long_fill.seconds, 2), round(short_fill.seconds, 2)],
+        "incremental_peak_rss_mb": [
+            round(max(m.peak_rss_mb for m in timings[long_s.name]), 1),
+            round(max(m.peak_rss_mb for m in timings[short_s.name]), 1),
+        ],
+    }
+
+
+def _print_breakdown(name: str, wall: float, breakdown: dict | None) -> None:
+    if not breakdown or "error" in breakdown:
+        print(f"  {name}: no run breakdown ({(breakdown or {}).get('error')})")
+        return
+    run_seconds = breakdown["run_seconds"]
+    if run_seconds is not None:
+        print(f"  {name}: run {breakdown['run_id']} executed in {run_seconds:.1f} s of {wall:.1f} s wall "
+              f"({wall - run_seconds:.1f} s CLI start-up, planning and teardown)")
+    for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0)):
+        print(f"    {step:<70}{seconds if seconds is not None else '-':>8}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = (args.out or REPO / "bench" / "out" / stamp).absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+
+    env = environment(REPO)
+    print("environment:")
+    for key, value in env.items():
+        print(f"  {key:<22}{value}")
+    print(f"  {'spark_master':<22}{args.spark_master or '(unset: local[*])'}")
+    print(f"  {'scratch':<22}{out}", flush=True)
+
+    result: dict = {"ok": False}
+    scenarios: list[Scenario] = []
+    try:
+        if not args.skip_full:
+            result.update(full_backfill(args, out, scenarios))
+        if not args.skip_incremental:
+            result.update(incremental(args, out, scenarios))
+    except BenchFailure as error:
+        print_failure(error)
+        print(json.dumps({"ok": False, "error": str(error), "git_commit": env["git_commit"]}))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        return 130
+    finally:
+        if not args.keep_data:
+            for scenario in scenarios:
+                scenario.drop_data()
+
+    total = time.perf_counter() - began
+    load = [round(x, 2) for x in os.getloadavg()]
+    result.update(ok=True, total_seconds=round(total, 1), within_budget=total <= BUDGET_SECONDS,
+                  load_average_start=env["load_average_1_5_15"], load_average_end=load, overhead_goal=OVERHEAD_GOAL,
+                  incremental_goal=INCREMENTAL_GOAL, spark_master=args.spark_master or None,
+                  git_commit=env["git_commit"], git_dirty=env["git_dirty"], date=env["date"],
+                  cpu_count=env["cpu_count"], memory_total_gb=env["memory_total_gb"],
+                  python=env["python"], java=env["java"], pyspark=env["pyspark"],
+                  dagster=env["dagster"], scratch=str(out))
+    print("\nsummary:")
+    if "overhead_ratio" in result:
+        verdict = "meets" if result["overhead_ratio"] <= OVERHEAD_GOAL else "MISSES"
+        print(f"  overhead_ratio    {result['overhead_ratio']:.3f} ({verdict} goal <= {OVERHEAD_GOAL}): "
+              f"Dagster {result['dagster_backfill_seconds']:.1f} s / baseline {result['baseline_seconds']:.1f} s")
+        print(f"  rows_per_second   {result['rows_per_second']:,.0f} ({result['landing_lines']:,} lines)")
+        print(f"  peak_rss_mb       {result['peak_rss_mb']:,.0f} (baseline {result['baseline_peak_rss_mb']:,.0f})")
+    if "incremental_ratio" in result:
+        verdict = "meets" if result["incremental_ratio"] <= INCREMENTAL_GOAL else "MISSES"
+        print(f"  incremental_ratio {result['incremental_ratio']:.3f} ({verdict} goal <= {INCREMENTAL_GOAL}): "
+              f"{result['incremental_long_seconds']:.1f} s after {args.history_years} y / "
+              f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
+    print(f"  total             {total:.0f} s; logs under {out}")
+    print(f"  load average      start {env['load_average_1_5_15']}, end {load} on {env['cpu_count']} CPUs")
+    if total > BUDGET_SECONDS:
+        print(f"  WARNING: took {total / 60:.1f} min, over the {BUDGET_SECONDS // 60}-minute budget; "
+              "shrink --scale/--history-years or use --skip-full/--skip-incremental")
+    if load[0] > (env["cpu_count"] or 1):
+        print("  WARNING: the machine was busy (1-min load above the CPU count): timings are inflated and noisy")
+    print(json.dumps(result, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
