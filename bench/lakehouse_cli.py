@@ -12,6 +12,8 @@ from pathlib import Path
 
 from measure import Measured, run_measured, tail
 
+from lakehouse.domains.superstore import keys
+
 REPO = Path(__file__).resolve().parent.parent
 GROUP = "superstore"
 FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts here
@@ -19,13 +21,10 @@ FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts 
 # so a developer's shell (S3 storage, a cluster) cannot leak into the benchmark.
 KEPT_VARIABLES = ("LAKEHOUSE_SPARK_JARS", "LAKEHOUSE_SPARK_CONF")
 # Table folders under the warehouse (and the baseline's output), as the IO manager lays them out.
-TABLES = (
-    "bronze/superstore/order_lines",
-    "bronze/superstore/order_lines_rejects",
-    "silver/superstore/order_lines",
-    "silver/superstore/order_lines_rejects",
-    "gold/superstore/sales",
-    "gold/superstore/customers",
+TABLES = tuple(
+    "/".join(key)
+    for key in (keys.BRONZE_LINES, keys.BRONZE_REJECTS, keys.SILVER_LINES, keys.SILVER_REJECTS,
+                keys.GOLD_SALES, keys.GOLD_CUSTOMERS)
 )
 
 
