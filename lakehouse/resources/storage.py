@@ -23,7 +23,6 @@ class Storage(Protocol):
     """What a table's storage offers; `uri` values are the ones Spark reads and writes."""
 
     def join(self, uri: str, *parts: str) -> str: ...
-    def exists(self, uri: str) -> bool: ...
     def read_text(self, uri: str) -> str | None: ...
     def write_text(self, uri: str, text: str) -> None: ...
     def delete_tree(self, uri: str) -> None: ...
@@ -57,9 +56,6 @@ class LocalStorage:
 
     def join(self, uri: str, *parts: str) -> str:
         return os.path.join(uri, *parts)
-
-    def exists(self, uri: str) -> bool:
-        return os.path.exists(uri)
 
     def read_text(self, uri: str) -> str | None:
         try:
@@ -135,13 +131,6 @@ class S3Storage:
         for page in pages:
             for item in page.get("Contents", []):
                 yield item["Key"]
-
-    def exists(self, uri: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self._bucket, Key=self._key(uri))
-        except self._client.exceptions.ClientError:
-            return False
-        return True
 
     def read_text(self, uri: str) -> str | None:
         try:

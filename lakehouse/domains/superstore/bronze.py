@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, asset
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.superstore.keys import BRONZE_LINES, BRONZE_REJECTS, GROUP, PARTITIONS
+from lakehouse.domains.superstore.keys import BRONZE_LINES, BRONZE_REJECTS, DAILY, GROUP
 from lakehouse.domains.superstore.transforms import to_bronze
 from lakehouse.resources.landing import LandingFiles
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
@@ -20,9 +20,7 @@ def _landing_split(spark: SparkResource, landing: LandingFiles) -> tuple[DataFra
 
 @asset(
     key=BRONZE_LINES,
-    group_name=GROUP,
-    partitions_def=PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
+    **DAILY,
     metadata={PARTITION_EXPR: "partition_date"},
     kinds={"spark", "parquet"},
 )

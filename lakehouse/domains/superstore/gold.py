@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from dagster import AssetExecutionContext, AssetIn, BackfillPolicy, asset
+from dagster import AssetExecutionContext, AssetIn, asset
 from pyspark.sql import DataFrame
 
 from lakehouse.domains.superstore.keys import (
     GOLD_CUSTOMERS,
     GOLD_SALES,
-    GROUP,
-    PARTITIONS,
+    DAILY,
     SILVER_LINES,
 )
 from lakehouse.domains.superstore.transforms import to_customers_snapshot, to_gold_sales
@@ -23,9 +22,7 @@ SNAPSHOT_LOOKBACK_DAYS = 367
 @asset(
     key=GOLD_SALES,
     ins={"lines": AssetIn(key=SILVER_LINES)},
-    group_name=GROUP,
-    partitions_def=PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
+    **DAILY,
     metadata={PARTITION_EXPR: "order_date"},
     kinds={"spark", "parquet"},
 )
@@ -40,9 +37,7 @@ def gold_sales(lines: DataFrame) -> DataFrame:
         "lines": lookback(SILVER_LINES, SNAPSHOT_LOOKBACK_DAYS),
         "previous": previous_state(GOLD_CUSTOMERS),
     },
-    group_name=GROUP,
-    partitions_def=PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
+    **DAILY,
     metadata={PARTITION_EXPR: "as_of_date"},
     kinds={"spark", "parquet"},
 )

@@ -1,12 +1,11 @@
 """Silver: typed, cleaned and de-duplicated order lines, with rejects kept beside them."""
 
-from dagster import AssetIn, AssetOut, BackfillPolicy, multi_asset
+from dagster import AssetIn, AssetOut, multi_asset
 from pyspark.sql import DataFrame
 
 from lakehouse.domains.superstore.keys import (
     BRONZE_LINES,
-    GROUP,
-    PARTITIONS,
+    DAILY,
     SILVER_LINES,
     SILVER_REJECTS,
 )
@@ -30,9 +29,7 @@ from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
         ),
     },
     ins={"bronze": AssetIn(key=BRONZE_LINES)},
-    group_name=GROUP,
-    partitions_def=PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
+    **DAILY,
 )
 def silver_order_lines(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Type, validate and de-duplicate the day's bronze lines."""
