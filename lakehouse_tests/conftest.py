@@ -104,3 +104,9 @@ def materialize_range(assets, resources, start: str, end: str, **kwargs):
         instance=kwargs.pop("instance", None) or DagsterInstance.ephemeral(),
         **kwargs,
     )
+
+
+def cli_env(home, **settings) -> dict:
+    """The environment of a CLI subprocess: this one minus any lakehouse or AWS settings, plus `settings`."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))}
+    return {**inherited, "LAKEHOUSE_HOME": str(home), **settings}

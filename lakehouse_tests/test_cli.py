@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+from lakehouse_tests.conftest import cli_env
 from lakehouse_tests.domains.superstore.test_pipeline import HEADER, LINES
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,12 +21,7 @@ def test_cli_partition_range_then_single_partition(tmp_path, spark):
     landing.mkdir(parents=True)
     (landing / "orders.csv").write_text("\n".join([HEADER, *LINES]) + "\n")
     (tmp_path / "dagster_home").mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))},
-        "LAKEHOUSE_HOME": str(tmp_path),
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "LAKEHOUSE_SPARK_MASTER": "local[2]",
-    }
+    env = cli_env(tmp_path, DAGSTER_HOME=str(tmp_path / "dagster_home"), LAKEHOUSE_SPARK_MASTER="local[2]")
     ranged = dagster(["--partition-range", "2015-01-01...2015-01-31"], env)
     assert ranged.returncode == 0, ranged.stderr[-3000:]
     assert ranged.stderr.count("RUN_SUCCESS") == 1  # the whole range is one run

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyspark
 import pytest
 
+from lakehouse_tests.conftest import cli_env
 from lakehouse_tests.domains.superstore.test_pipeline import HEADER, LINES
 
 SPARK_HOME = os.path.dirname(pyspark.__file__)
@@ -95,11 +96,7 @@ def materialize_on(spark_env: dict, home: Path) -> subprocess.CompletedProcess:
     landing.mkdir(parents=True)
     (landing / "orders.csv").write_text("\n".join([HEADER, *LINES]) + "\n")
     (home / "dagster_home").mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))},
-        **LOOPBACK, **spark_env,
-        "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster_home"),
-    }
+    env = cli_env(home, **LOOPBACK, **spark_env, DAGSTER_HOME=str(home / "dagster_home"))
     command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "lakehouse.definitions",
                "--select", "group:superstore", "--partition-range", "2015-01-01...2015-01-12"]
     return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)

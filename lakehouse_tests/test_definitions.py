@@ -1,6 +1,5 @@
 """The code location: what loads, how it is wired per environment, and the daily schedule."""
 
-import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from dagster._core.definitions.backfill_policy import BackfillPolicyType
 from lakehouse.definitions import build_definitions
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
 from lakehouse.settings import Settings
+from lakehouse_tests.conftest import cli_env
 
 SUPERSTORE = {
     "bronze/superstore/order_lines",
@@ -74,13 +74,12 @@ def test_s3_wiring_binds_secrets_to_environment_variables(tmp_path):
 
 
 def test_module_loads_from_env_and_fails_fast_naming_the_variable(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))}
     code = "import lakehouse.definitions as d; print(len(d.defs.resolve_asset_graph().get_all_asset_keys()))"
-    ok = subprocess.run([sys.executable, "-c", code], env={**env, "LAKEHOUSE_HOME": str(tmp_path)},
+    ok = subprocess.run([sys.executable, "-c", code], env=cli_env(tmp_path),
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert int(ok.stdout.strip()) >= len(SUPERSTORE)
-    bad = subprocess.run([sys.executable, "-c", code], env={**env, "LAKEHOUSE_STORAGE": "s3"},
+    bad = subprocess.run([sys.executable, "-c", code], env=cli_env(tmp_path, LAKEHOUSE_STORAGE="s3"),
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0
     assert "LAKEHOUSE_STORAGE=s3 needs LAKEHOUSE_S3_BUCKET" in bad.stderr
