@@ -4,6 +4,7 @@ endpoint (moto server on loopback) that Spark reaches through s3a."""
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -110,3 +111,14 @@ def cli_env(home, **settings) -> dict:
     """The environment of a CLI subprocess: this one minus any lakehouse or AWS settings, plus `settings`."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("LAKEHOUSE_", "AWS_"))}
     return {**inherited, "LAKEHOUSE_HOME": str(home), **settings}
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on a free loopback port, for the whole test run (every statement logged)."""
+    from lakehouse_tests.pg_server import PostgresServer
+
+    # Not under pytest's tmp folder: as root, the server runs as `postgres`, which cannot enter it.
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="lakehouse-pg-"))).start()
+    yield server
+    server.stop()

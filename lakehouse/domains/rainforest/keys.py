@@ -1,0 +1,34 @@
+"""The rainforest domain's asset keys, group and partitions."""
+
+from dagster import BackfillPolicy
+
+from lakehouse.partitions import daily
+
+GROUP = "rainforest"
+PARTITIONS = daily("2024-01-01")
+
+
+def bronze(table: str) -> list[str]:
+    return ["bronze", GROUP, table]
+
+
+def silver(table: str) -> list[str]:
+    return ["silver", GROUP, table]
+
+
+def gold(table: str) -> list[str]:
+    return ["gold", GROUP, table]
+
+
+def interface(table: str) -> list[str]:
+    return ["interface", GROUP, table]
+
+
+BRONZE_REJECTS = bronze("rejects")
+
+# What every daily rainforest asset shares: a range is one run (single-run backfill).
+DAILY = {
+    "group_name": GROUP,
+    "partitions_def": PARTITIONS,
+    "backfill_policy": BackfillPolicy.single_run(),
+}
