@@ -1,10 +1,11 @@
 """Sample-data generators by domain; each writes landing files and returns a report.
 
 A generator is `generate(out_dir, seed=..., scale=..., start=..., end=...)` returning a report
-with `paths`, `rows`, `first_date` and `last_date`; the CLI (`python -m lakehouse.datagen`) uses
-nothing else, so adding a domain is one line here.
+with `paths`, `rows`, `first_date` and `last_date`; one that also takes `db_url` can load a
+database. The CLI (`python -m lakehouse.datagen`) uses nothing else, so adding a domain is one
+line here.
 """
 
-from lakehouse.datagen import superstore
+from lakehouse.datagen import rainforest, superstore
 
-GENERATORS = {"superstore": superstore.generate}
+GENERATORS = {"superstore": superstore.generate, "rainforest": rainforest.generate}

@@ -1,8 +1,9 @@
-"""CLI: `python -m lakehouse.datagen <domain> [--seed N] [--scale F] [--start] [--end] [--out]`."""
+"""CLI: `python -m lakehouse.datagen <domain> [--seed N] [--scale F] [--start] [--end] [--out] [--db-url URL]`."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import time
@@ -10,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from lakehouse.datagen import GENERATORS
+from lakehouse.datagen.rainforest_db import LoadError
 
 
 def _positive_float(text: str) -> float:
@@ -32,29 +34,46 @@ def default_out(domain: str) -> Path:
     return Path(home).expanduser().absolute() / "landing" / domain
 
 
+def _parameters(domain: str):
+    return inspect.signature(GENERATORS[domain]).parameters
+
+
+def _defaults(name: str) -> str:
+    """Each generator's own default for one argument, e.g. 'rainforest 2024-01-01, superstore ...'."""
+    return ", ".join(f"{domain} {_parameters(domain)[name].default}" for domain in sorted(GENERATORS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; domain defaults (dates) stay with each generator."""
     parser = argparse.ArgumentParser(
         prog="python -m lakehouse.datagen",
         description="Write deterministic sample landing files for one domain. "
         "The same arguments always produce byte-identical files.",
-        epilog="example: python -m lakehouse.datagen superstore --scale 100 --seed 7",
+        epilog="examples: python -m lakehouse.datagen superstore --scale 100 --seed 7; "
+        "python -m lakehouse.datagen rainforest --db-url postgresql://user@host:5432/app "
+        "(password in the URL or in PGPASSWORD)",
     )
     parser.add_argument("domain", choices=sorted(GENERATORS), metavar="DOMAIN",
                         help=f"which domain to generate: {', '.join(sorted(GENERATORS))}")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument(
         "--scale", type=_positive_float, default=1.0,
-        help="volume multiplier; 1.0 is the original dataset's size "
-        "(superstore: 9,800 lines, 790 customers; lines grow linearly, customers with sqrt)",
+        help="volume multiplier; 1.0 is each domain's base size "
+        "(superstore: 9,800 lines, 790 customers; lines grow linearly, customers with sqrt. "
+        "rainforest: 1,000 users, 500 products, 5,000 orders; users, products, orders and "
+        "events grow linearly)",
     )
     parser.add_argument("--start", type=_iso_date, default=None,
-                        help="first order date, YYYY-MM-DD (superstore default: 2015-01-03)")
+                        help=f"first date of the range, YYYY-MM-DD (default: {_defaults('start')})")
     parser.add_argument("--end", type=_iso_date, default=None,
-                        help="last order date, YYYY-MM-DD (superstore default: 2018-12-30)")
+                        help=f"last date of the range, YYYY-MM-DD (default: {_defaults('end')})")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: $LAKEHOUSE_HOME/landing/<domain>/, "
                         "LAKEHOUSE_HOME defaulting to ./data)")
+    supported = ", ".join(d for d in sorted(GENERATORS) if "db_url" in _parameters(d))
+    parser.add_argument("--db-url", default=None, metavar="URL",
+                        help=f"also load a PostgreSQL database, postgresql://user[:password]@host:port/db "
+                        f"(only: {supported}; the password may come from PGPASSWORD)")
     return parser
 
 
@@ -67,16 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         kwargs["start"] = args.start
     if args.end is not None:
         kwargs["end"] = args.end
+    if args.db_url is not None:
+        if "db_url" not in _parameters(args.domain):
+            parser.error(f"--db-url: the {args.domain} generator writes files only")
+        kwargs["db_url"] = args.db_url
     out = args.out if args.out is not None else default_out(args.domain)
     began = time.perf_counter()
     try:
         report = GENERATORS[args.domain](out, **kwargs)
     except ValueError as exc:
         parser.error(str(exc))
+    except LoadError as exc:  # its message shows the URL with the password as ***
+        print(f"{args.domain}: {exc}", file=sys.stderr)
+        return 1
     files = ", ".join(str(p) for p in report.paths)
+    loaded = f", loaded into {report.database}" if getattr(report, "database", None) else ""
     print(
         f"{args.domain}: wrote {len(report.paths)} file(s) [{files}], {report.rows} rows, "
-        f"dates {report.first_date}..{report.last_date} ({time.perf_counter() - began:.2f} s)"
+        f"dates {report.first_date}..{report.last_date}{loaded} ({time.perf_counter() - began:.2f} s)"
     )
     return 0
 

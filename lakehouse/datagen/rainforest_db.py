@@ -1,0 +1,94 @@
+"""Load the generated rainforest CSV files into PostgreSQL schema `rainforest` (psycopg 3, COPY)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+# Spark type (simpleString) -> PostgreSQL type; decimals map to numeric of the same shape.
+SQL_TYPES = {"int": "integer", "string": "text", "boolean": "boolean", "timestamp": "timestamp"}
+
+
+def upstream():
+    """The upstream contract module (SCHEMA, TABLES).
+
+    Imported on use: importing it runs the domain packages (Dagster assets), which the datagen
+    registry, its --help and the superstore generator must not depend on.
+    """
+    from lakehouse.domains.rainforest import upstream as contract
+
+    return contract
+
+
+class LoadError(Exception):
+    """The database could not be loaded; the message never holds the password."""
+
+
+def redact(url: str) -> str:
+    """The URL with its password (if any) shown as ***."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # unparseable (e.g. a bad port): show nothing that could hold a secret
+        return "<unparseable database URL>"
+    if password is None:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _scrub(text: str, url: str) -> str:
+    """`text` with the URL's password, raw or percent-decoded, replaced by ***."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        text = text.replace(secret, "***")
+    return text.replace(url, redact(url))
+
+
+def sql_type(dtype) -> str:
+    """PostgreSQL type of an upstream column's Spark type: numeric(p,s) for money and ratings."""
+    spark = dtype.simpleString()
+    decimal = re.fullmatch(r"decimal\((\d+),(\d+)\)", spark)
+    return f"numeric({decimal[1]},{decimal[2]})" if decimal else SQL_TYPES[spark]
+
+
+def create_table(table) -> str:
+    """CREATE TABLE with the primary key and no foreign keys.
+
+    No foreign keys on purpose: the generator's faults (orphan items, NULL buyers) are exactly the
+    rows an app database without constraints holds, and the pipeline must cope with them.
+    """
+    columns = ", ".join(f'"{name}" {sql_type(dtype)}' for name, dtype in table.columns)
+    key = ", ".join(f'"{name}"' for name in table.key)
+    return f'CREATE TABLE {upstream().SCHEMA}."{table.name}" ({columns}, PRIMARY KEY ({key}))'
+
+
+def load(db_url: str, csv_dir: Path) -> dict[str, int]:
+    """Replace schema `rainforest` with the CSV files' rows, in one transaction; rows per table.
+
+    The password may be in the URL or come from PGPASSWORD (libpq reads it).
+    """
+    import psycopg  # only the database path needs the driver
+
+    schema, loaded = upstream().SCHEMA, {}
+    try:
+        with psycopg.connect(db_url) as conn, conn.cursor() as cur:  # commits on success
+            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cur.execute(f"CREATE SCHEMA {schema}")
+            for table in upstream().TABLES.values():
+                cur.execute(create_table(table))
+                columns = ", ".join(f'"{name}"' for name in table.column_names)
+                # CSV format: an unquoted empty field is NULL, exactly as the files encode it.
+                copy_sql = f'COPY {schema}."{table.name}" ({columns}) FROM STDIN (FORMAT csv, HEADER true)'
+                with open(Path(csv_dir) / f"{table.name}.csv", "rb") as fh, cur.copy(copy_sql) as copy:
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+                loaded[table.name] = cur.rowcount
+    except psycopg.Error as exc:
+        raise LoadError(f"loading {redact(db_url)} failed: {_scrub(str(exc), db_url)}") from None
+    return loaded
