@@ -10,12 +10,14 @@ from dagster_aws.s3 import S3Resource
 from lakehouse.domains import DOMAINS
 from lakehouse.resources.landing import LandingFiles
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
+from lakehouse.resources.jdbc import JdbcTables
+from lakehouse.resources.sources import CsvTables, TableSource
 from lakehouse.resources.spark import SparkResource, spark_conf
 from lakehouse.settings import Settings
 
 
 def build_resources(settings: Settings) -> dict:
-    """Spark, the Parquet IO manager for the chosen storage, and the landing folder."""
+    """Spark, the Parquet IO manager for the chosen storage, the landing folder and table sources."""
     keys = {}
     if settings.has_aws_keys:
         keys = {
@@ -34,11 +36,30 @@ def build_resources(settings: Settings) -> dict:
         )
     else:
         io_manager = LocalParquetIOManager(spark=spark, base_path=settings.warehouse_uri)
-    return {
+    resources = {
         "spark": spark,
         "io_manager": io_manager,
         "landing": LandingFiles(root=str(settings.landing_root)),
     }
+    for name, domain in DOMAINS.items():
+        if hasattr(domain, "SOURCE_RESOURCE"):
+            resources[domain.SOURCE_RESOURCE] = table_source(settings, name, domain.SOURCE_SCHEMA)
+    return resources
+
+
+def table_source(settings: Settings, domain: str, db_schema: str) -> TableSource:
+    """The domain's app database when LAKEHOUSE_<DOMAIN>_DB_URL is set, else its CSV exports."""
+    if domain not in settings.database_domains:
+        return CsvTables(root=str(settings.landing_root), domain=domain)
+    variable = settings.database_url_variable(domain)
+    return JdbcTables(
+        # Bound, not copied: the URL (and PGPASSWORD) may hold a password, kept out of the UI.
+        url=EnvVar(variable),
+        password=EnvVar("PGPASSWORD") if settings.has_pgpassword else None,
+        db_schema=db_schema,
+        setting=variable,
+        hint=f"load sample data with `python -m lakehouse.datagen {domain} --db-url ...`",
+    )
 
 
 def build_definitions(settings: Settings) -> Definitions:

@@ -36,6 +36,10 @@ class Settings:
     spark_jars: tuple[str, ...] = ()
     spark_packages: tuple[str, ...] = ()
     spark_extra_conf: tuple[tuple[str, str], ...] = ()
+    # Domains whose app database is read directly (LAKEHOUSE_<DOMAIN>_DB_URL set); the URL itself
+    # may hold a password, so only the variable's presence is kept and resources bind EnvVar.
+    database_domains: tuple[str, ...] = ()
+    has_pgpassword: bool = False
 
     @property
     def landing_root(self) -> Path:
@@ -47,6 +51,10 @@ class Settings:
         if self.storage == "s3":
             return f"s3a://{self.s3_bucket}/{self.s3_prefix}".rstrip("/")
         return str(self.home / "warehouse")
+
+    def database_url_variable(self, domain: str) -> str:
+        """The environment variable that points `domain` at its app database."""
+        return f"LAKEHOUSE_{domain.upper()}_DB_URL"
 
     @property
     def is_cluster(self) -> bool:
@@ -101,6 +109,15 @@ class Settings:
                 raise SettingsError(f"LAKEHOUSE_SPARK_CONF entries must be key=value, got {item!r}")
             extra_conf.append((key.strip(), value.strip()))
 
+        database_domains = []
+        for name in sorted(env):
+            if name.startswith("LAKEHOUSE_") and name.endswith("_DB_URL") and get(name):
+                url = get(name)
+                if not url.startswith(("postgresql://", "postgres://")):
+                    # Never echo the value: it may carry a password.
+                    raise SettingsError(f"{name} must be a postgresql://user[:password]@host[:port]/database URL")
+                database_domains.append(name[len("LAKEHOUSE_"):-len("_DB_URL")].lower())
+
         return cls(
             home=Path(get("LAKEHOUSE_HOME") or "./data").expanduser().absolute(),
             storage=storage,
@@ -114,4 +131,6 @@ class Settings:
             spark_jars=jars,
             spark_packages=_split(get("LAKEHOUSE_SPARK_PACKAGES")),
             spark_extra_conf=tuple(extra_conf),
+            database_domains=tuple(database_domains),
+            has_pgpassword=bool(get("PGPASSWORD")),
         )

@@ -81,3 +81,20 @@ def test_cluster_and_connect(tmp_path):
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message.replace("[", r"\[").replace(".", r"\.")):
         Settings.from_env(env)
+
+
+def test_database_urls_by_domain():
+    settings = Settings.from_env(
+        {"LAKEHOUSE_RAINFOREST_DB_URL": "postgresql://app@db:5432/shop", "PGPASSWORD": "from-env"}
+    )
+    assert settings.database_domains == ("rainforest",)
+    assert settings.database_url_variable("rainforest") == "LAKEHOUSE_RAINFOREST_DB_URL"
+    assert settings.has_pgpassword is True
+    assert "from-env" not in repr(settings) and "db:5432" not in repr(settings)
+    assert Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": " "}).database_domains == ()
+
+
+def test_database_url_must_be_postgresql():
+    with pytest.raises(SettingsError, match="LAKEHOUSE_RAINFOREST_DB_URL must be a postgresql://") as error:
+        Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": "mysql://u:hunter2@db/app"})
+    assert "hunter2" not in str(error.value)

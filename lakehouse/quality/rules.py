@@ -127,13 +127,15 @@ def conforms_to(model) -> Rule:
 
 
 def row_accounting(
-    source: DataFrame, kept: DataFrame, rejected: DataFrame, dedup_column: str
+    source: DataFrame, kept: DataFrame, rejected: DataFrame, dedup_column: str | None = None
 ) -> RuleResult:
     """Every source row is kept, rejected or counted in `kept[dedup_column]` as a removed duplicate."""
     rows_in = source.count()
     rows_out = kept.count()
     rows_rejected = rejected.count()
-    duplicates = kept.agg(F.coalesce(F.sum(dedup_column), F.lit(0)).alias("d")).first()["d"]
+    duplicates = 0
+    if dedup_column:
+        duplicates = kept.agg(F.coalesce(F.sum(dedup_column), F.lit(0)).alias("d")).first()["d"]
     unaccounted = rows_in - rows_out - rows_rejected - int(duplicates)
     details = {
         "rows_in": rows_in,

@@ -114,3 +114,11 @@ def test_row_accounting(spark):
     }
     lost = row_accounting(source, kept, spark.range(3), "dups")
     assert (lost.passed, lost.failing_count, lost.details["unaccounted"]) == (False, 1, 1)
+
+
+def test_row_accounting_without_deduplication(spark):
+    source, kept, rejected = spark.range(5), spark.range(3), spark.range(2)
+    result = row_accounting(source, kept, rejected)
+    assert (result.passed, result.details["duplicates_removed"], result.details["unaccounted"]) == (True, 0, 0)
+    short = row_accounting(source, spark.range(2), rejected)
+    assert (short.passed, short.failing_count) == (False, 1)

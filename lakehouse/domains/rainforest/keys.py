@@ -32,3 +32,7 @@ DAILY = {
     "partitions_def": PARTITIONS,
     "backfill_policy": BackfillPolicy.single_run(),
 }
+
+# The resource that serves the upstream tables: PostgreSQL when LAKEHOUSE_RAINFOREST_DB_URL is
+# set, the CSV exports under $LAKEHOUSE_HOME/landing/rainforest/ otherwise.
+SOURCE = "rainforest_source"

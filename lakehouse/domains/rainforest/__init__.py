@@ -1,0 +1,34 @@
+"""Rainforest: a marketplace app database (PostgreSQL or its CSV exports) to daily revenue reports."""
+
+from dagster import Definitions
+
+from lakehouse.domains.rainforest import bronze, gold, interface, silver
+from lakehouse.domains.rainforest.checks import CHECKS
+from lakehouse.domains.rainforest.jobs import rainforest_daily, rainforest_daily_schedule
+from lakehouse.domains.rainforest.keys import SOURCE
+from lakehouse.domains.rainforest.upstream import SCHEMA
+
+defs = Definitions(
+    assets=[
+        *bronze.BRONZE_TABLES,
+        bronze.bronze_rejects,
+        silver.silver_dimensions,
+        silver.silver_facts,
+        gold.wide_orders,
+        gold.wide_order_items,
+        gold.daily_category_metrics,
+        gold.daily_order_metrics,
+        interface.daily_category_report,
+        interface.daily_order_report,
+    ],
+    asset_checks=CHECKS,
+    jobs=[rainforest_daily],
+    schedules=[rainforest_daily_schedule],
+)
+
+# The resource key bronze reads the app tables through, and the database schema that holds them.
+SOURCE_RESOURCE = SOURCE
+SOURCE_SCHEMA = SCHEMA
+
+# What `make demo` materializes: every day of the sample data's year, in one run.
+DEMO_PARTITION_RANGE = ("2024-01-01", "2024-12-31")

@@ -1,0 +1,93 @@
+"""Bronze: the app database's 13 tables, extracted per day from PostgreSQL or the CSV exports."""
+
+from datetime import datetime, timezone
+from functools import reduce
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    Failure,
+    RetryRequested,
+    asset,
+)
+from pyspark.sql import DataFrame
+
+from lakehouse.domains.rainforest.columns import PARTITION
+from lakehouse.domains.rainforest.extract import extract, unplaceable
+from lakehouse.domains.rainforest.keys import BRONZE_REJECTS, DAILY, GROUP, SOURCE, bronze
+from lakehouse.domains.rainforest.upstream import EVENT, TABLES, Table
+from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
+from lakehouse.resources.sources import SourceError, TableSource
+from lakehouse.resources.spark import SparkResource
+
+# A refused or timed-out connection is often a database restart: retry a few times, spaced out.
+# Wrong credentials or a missing table are not transient and fail at once.
+RETRIES = 3
+RETRY_WAIT_SECONDS = 20
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _from_source(context: AssetExecutionContext, build):
+    """Run `build()`, turning source errors into a Dagster retry (transient) or a clear failure."""
+    try:
+        return build()
+    except SourceError as error:
+        if error.transient:
+            context.log.warning(f"{error}; retrying in {RETRY_WAIT_SECONDS} s")
+            raise RetryRequested(max_retries=RETRIES, seconds_to_wait=RETRY_WAIT_SECONDS) from error
+        raise Failure(description=str(error)) from error
+
+
+def _describe(table: Table) -> str:
+    if table.kind == EVENT:
+        return f"Upstream `{table.name}` rows as extracted, in the day of their `{table.time_column}`."
+    return f"Upstream `{table.name}` as of each day's end (a daily snapshot of the whole table)."
+
+
+def _bronze_asset(table: Table) -> AssetsDefinition:
+    @asset(
+        key=bronze(table.name),
+        description=_describe(table),
+        **DAILY,
+        metadata={PARTITION_EXPR: PARTITION},
+        kinds={"spark", "parquet"},
+        required_resource_keys={"spark", SOURCE},
+    )
+    def _asset(context: AssetExecutionContext) -> DataFrame:
+        spark: SparkResource = context.resources.spark
+        source: TableSource = getattr(context.resources, SOURCE)
+        window = context.partition_time_window
+        start, end = _utc_naive(window.start), _utc_naive(window.end)
+        extracted_at = _utc_naive(datetime.now(timezone.utc))
+        context.log.info(f"extracting {table.name} {start:%Y-%m-%d}...{end:%Y-%m-%d} from {source.describe()}")
+        return _from_source(
+            context, lambda: extract(source, spark.spark_session, table, start, end, extracted_at)
+        )
+
+    return _asset
+
+
+BRONZE_TABLES = [_bronze_asset(table) for table in TABLES.values()]
+
+
+@asset(
+    key=BRONZE_REJECTS,
+    group_name=GROUP,
+    backfill_policy=BackfillPolicy.single_run(),  # lets CLI partition ranges include it
+    kinds={"spark", "parquet"},
+    required_resource_keys={"spark", SOURCE},
+)
+def bronze_rejects(context: AssetExecutionContext) -> DataFrame:
+    """Upstream rows no day can hold (untypeable values, no timestamp, malformed), with the reason."""
+    spark: SparkResource = context.resources.spark
+    source: TableSource = getattr(context.resources, SOURCE)
+    extracted_at = _utc_naive(datetime.now(timezone.utc))
+    frames = _from_source(
+        context,
+        lambda: [unplaceable(source, spark.spark_session, t, extracted_at) for t in TABLES.values()],
+    )
+    return reduce(DataFrame.unionByName, frames)

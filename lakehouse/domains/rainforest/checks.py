@@ -1,0 +1,96 @@
+"""The rainforest checks: no duplicate keys, revenue below 100,000, schemas and row accounting."""
+
+import re
+import warnings
+
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetIn, PreviewWarning, asset_check
+from pyspark.sql import functions as F
+
+from lakehouse.domains.rainforest import schemas
+from lakehouse.domains.rainforest.columns import ORDER_DATE, SNAPSHOT_DATE
+from lakehouse.domains.rainforest.keys import PARTITIONS, bronze, gold, interface, silver
+from lakehouse.quality.checks import Check, asset_checks
+from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates, row_accounting
+
+REVENUE_LIMIT = 100_000  # USD; a day's (or day and category's) mean revenue must stay strictly below
+
+
+def unique(*keys: str) -> Check:
+    name = re.sub(r"\W+", "_", keys[-1].lower())
+    return Check(f"{name}_unique", f"No duplicate records: one row per {', '.join(keys)}.", no_duplicates(keys))
+
+
+def schema(model) -> Check:
+    return Check("schema", "Exactly the spec's columns, with types, nullability and ranges.", conforms_to(model))
+
+
+def revenue_below_limit(column: str, group_by: list[str]) -> Check:
+    return Check(
+        "mean_revenue_below_100k",
+        f"Average revenue ({column}) below {REVENUE_LIMIT:,} USD per {', '.join(group_by)}.",
+        mean_below(column, REVENUE_LIMIT, group_by=group_by),
+    )
+
+
+def _accounting(fact: str, upstream: str) -> AssetChecksDefinition:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PreviewWarning)
+
+        @asset_check(
+            asset=silver(fact),
+            name="row_accounting",
+            additional_ins={"bronze": AssetIn(key=bronze(upstream)), "rejects": AssetIn(key=silver("fact_rejects"))},
+            partitions_def=PARTITIONS,
+            blocking=True,
+            description=f"bronze {upstream} rows = {fact} rows + {upstream} rows in fact_rejects, per run.",
+        )
+        def _check(kept, bronze, rejects) -> AssetCheckResult:
+            result = row_accounting(bronze, kept, rejects.filter(F.col("table") == upstream))
+            return AssetCheckResult(passed=result.passed, metadata=result.details)
+
+    return _check
+
+
+CHECKS = [
+    *asset_checks(bronze("orders"), PARTITIONS, [unique("order_id")]),
+    *asset_checks(silver("dim_buyer"), PARTITIONS, [unique(SNAPSHOT_DATE, "buyer_id"), schema(schemas.DimBuyer)]),
+    *asset_checks(silver("dim_seller"), PARTITIONS, [unique(SNAPSHOT_DATE, "seller_id")]),
+    *asset_checks(silver("dim_category"), PARTITIONS, [unique(SNAPSHOT_DATE, "category_id")]),
+    *asset_checks(silver("dim_product"), PARTITIONS, [unique(SNAPSHOT_DATE, "product_id"), schema(schemas.DimProduct)]),
+    *asset_checks(silver("fact_orders"), PARTITIONS, [unique("order_id"), schema(schemas.FactOrder)]),
+    *asset_checks(silver("fact_order_items"), PARTITIONS, [unique("order_item_id"), schema(schemas.FactOrderItem)]),
+    *asset_checks(silver("fact_clickstream"), PARTITIONS, [unique("event_id"), schema(schemas.FactClickstream)]),
+    _accounting("fact_orders", "orders"),
+    _accounting("fact_order_items", "orderitem"),
+    _accounting("fact_clickstream", "clickstream"),
+    *asset_checks(gold("wide_orders"), PARTITIONS, [unique("order_id"), schema(schemas.WideOrder)]),
+    *asset_checks(gold("wide_order_items"), PARTITIONS, [unique("order_item_id"), schema(schemas.WideOrderItem)]),
+    *asset_checks(
+        gold("daily_category_metrics"),
+        PARTITIONS,
+        [
+            unique(ORDER_DATE, "category_id"),
+            revenue_below_limit("mean_revenue", [ORDER_DATE, "category_id"]),
+            schema(schemas.DailyCategoryMetric),
+        ],
+    ),
+    *asset_checks(
+        gold("daily_order_metrics"),
+        PARTITIONS,
+        [unique(ORDER_DATE), revenue_below_limit("mean_revenue", [ORDER_DATE]), schema(schemas.DailyOrderMetric)],
+    ),
+    *asset_checks(
+        interface("daily_category_report"),
+        PARTITIONS,
+        [
+            unique("Date", "Product Category"),
+            revenue_below_limit("Mean Revenue", ["Date", "Product Category"]),
+            schema(schemas.DailyCategoryReport),
+        ],
+    ),
+    *asset_checks(
+        interface("daily_order_report"),
+        PARTITIONS,
+        [unique("Date"), revenue_below_limit("Mean Revenue", ["Date"]), schema(schemas.DailyOrderReport)],
+    ),
+]

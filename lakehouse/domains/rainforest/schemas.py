@@ -1,0 +1,187 @@
+"""pandera models of the rainforest silver, gold and interface tables: types, nullability, ranges."""
+
+import pyspark.sql.types as T
+from pandera.pyspark import DataFrameModel, Field
+
+from lakehouse.domains.rainforest.upstream import EVENT_TYPES
+
+MONEY = T.DecimalType(10, 2)
+REVENUE = T.DecimalType(18, 2)
+CATEGORIES = T.ArrayType(
+    T.StructType([T.StructField("category_id", T.IntegerType()), T.StructField("category_name", T.StringType())])
+)
+
+
+class DimBuyer(DataFrameModel):
+    """silver/rainforest/dim_buyer"""
+
+    buyer_id: T.IntegerType() = Field(nullable=False)
+    user_id: T.IntegerType() = Field(nullable=False)
+    username: T.StringType() = Field(nullable=True)
+    email: T.StringType() = Field(nullable=True)
+    is_active: T.BooleanType() = Field(nullable=True)
+    first_time_purchased_timestamp: T.TimestampType() = Field(nullable=True)
+    buyer_created_ts: T.TimestampType() = Field(nullable=False)
+    appuser_created_ts: T.TimestampType() = Field(nullable=False)
+    last_updated_by: T.IntegerType() = Field(nullable=True)
+    last_updated_ts: T.TimestampType() = Field(nullable=True)
+    snapshot_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class DimProduct(DataFrameModel):
+    """silver/rainforest/dim_product"""
+
+    product_id: T.IntegerType() = Field(nullable=False)
+    product_name: T.StringType() = Field(nullable=True)
+    description: T.StringType() = Field(nullable=True)
+    price: MONEY = Field(nullable=True, ge=0)
+    brand_id: T.IntegerType() = Field(nullable=True)
+    brand_name: T.StringType() = Field(nullable=True)
+    brand_country: T.StringType() = Field(nullable=True)
+    manufacturer_id: T.IntegerType() = Field(nullable=True)
+    manufacturer_name: T.StringType() = Field(nullable=True)
+    manufacturer_type: T.StringType() = Field(nullable=True)
+    snapshot_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class FactOrder(DataFrameModel):
+    """silver/rainforest/fact_orders"""
+
+    order_id: T.IntegerType() = Field(nullable=False)
+    buyer_id: T.IntegerType() = Field(nullable=False)
+    order_ts: T.TimestampType() = Field(nullable=False)
+    total_price: MONEY = Field(nullable=True, ge=0)
+    created_ts: T.TimestampType() = Field(nullable=True)
+    order_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class FactOrderItem(DataFrameModel):
+    """silver/rainforest/fact_order_items"""
+
+    order_item_id: T.IntegerType() = Field(nullable=False)
+    order_id: T.IntegerType() = Field(nullable=False)
+    product_id: T.IntegerType() = Field(nullable=False)
+    seller_id: T.IntegerType() = Field(nullable=False)
+    quantity: T.IntegerType() = Field(nullable=True, ge=0)
+    base_price: MONEY = Field(nullable=True, ge=0)
+    tax: MONEY = Field(nullable=True, ge=0)
+    revenue: REVENUE = Field(nullable=True, ge=0)
+    created_ts: T.TimestampType() = Field(nullable=False)
+    order_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class FactClickstream(DataFrameModel):
+    """silver/rainforest/fact_clickstream"""
+
+    event_id: T.IntegerType() = Field(nullable=False)
+    user_id: T.IntegerType() = Field(nullable=False)
+    event_type: T.StringType() = Field(nullable=False, isin=list(EVENT_TYPES))
+    product_id: T.IntegerType() = Field(nullable=True)
+    order_id: T.IntegerType() = Field(nullable=True)
+    event_ts: T.TimestampType() = Field(nullable=False)
+    created_ts: T.TimestampType() = Field(nullable=True)
+    event_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class WideOrder(DataFrameModel):
+    """gold/rainforest/wide_orders"""
+
+    order_id: T.IntegerType() = Field(nullable=False)
+    buyer_id: T.IntegerType() = Field(nullable=False)
+    order_ts: T.TimestampType() = Field(nullable=False)
+    total_price: MONEY = Field(nullable=True, ge=0)
+    user_id: T.IntegerType() = Field(nullable=True)
+    username: T.StringType() = Field(nullable=True)
+    email: T.StringType() = Field(nullable=True)
+    is_active: T.BooleanType() = Field(nullable=True)
+    first_time_purchased_timestamp: T.TimestampType() = Field(nullable=True)
+    order_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class WideOrderItem(DataFrameModel):
+    """gold/rainforest/wide_order_items"""
+
+    order_item_id: T.IntegerType() = Field(nullable=False)
+    order_id: T.IntegerType() = Field(nullable=False)
+    product_id: T.IntegerType() = Field(nullable=False)
+    seller_id: T.IntegerType() = Field(nullable=False)
+    quantity: T.IntegerType() = Field(nullable=True, ge=0)
+    base_price: MONEY = Field(nullable=True, ge=0)
+    tax: MONEY = Field(nullable=True, ge=0)
+    revenue: REVENUE = Field(nullable=True, ge=0)
+    product_name: T.StringType() = Field(nullable=True)
+    price: MONEY = Field(nullable=True, ge=0)
+    brand_name: T.StringType() = Field(nullable=True)
+    manufacturer_name: T.StringType() = Field(nullable=True)
+    seller_user_id: T.IntegerType() = Field(nullable=True)
+    seller_username: T.StringType() = Field(nullable=True)
+    categories: CATEGORIES = Field(nullable=False)
+    order_date: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class DailyCategoryMetric(DataFrameModel):
+    """gold/rainforest/daily_category_metrics"""
+
+    order_date: T.DateType() = Field(nullable=False)
+    category_id: T.IntegerType() = Field(nullable=False)
+    category_name: T.StringType() = Field(nullable=True)
+    mean_revenue: REVENUE = Field(nullable=False, ge=0)
+    median_revenue: REVENUE = Field(nullable=False, ge=0)
+
+    class Config:
+        strict = True
+
+
+class DailyOrderMetric(DataFrameModel):
+    """gold/rainforest/daily_order_metrics"""
+
+    order_date: T.DateType() = Field(nullable=False)
+    total_revenue: REVENUE = Field(nullable=False, ge=0)
+    mean_revenue: REVENUE = Field(nullable=False, ge=0)
+
+    class Config:
+        strict = True
+
+
+class DailyCategoryReport(DataFrameModel):
+    """interface/rainforest/daily_category_report"""
+
+    date: T.DateType() = Field(nullable=False, alias="Date")
+    product_category: T.StringType() = Field(nullable=True, alias="Product Category")
+    mean_revenue: REVENUE = Field(nullable=False, ge=0, alias="Mean Revenue")
+    median_revenue: REVENUE = Field(nullable=False, ge=0, alias="Median Revenue")
+
+    class Config:
+        strict = True
+
+
+class DailyOrderReport(DataFrameModel):
+    """interface/rainforest/daily_order_report"""
+
+    date: T.DateType() = Field(nullable=False, alias="Date")
+    revenue: REVENUE = Field(nullable=False, ge=0, alias="Revenue")
+    mean_revenue: REVENUE = Field(nullable=False, ge=0, alias="Mean Revenue")
+
+    class Config:
+        strict = True
