@@ -62,15 +62,16 @@ def summarize(instance: DagsterInstance, run_id: str) -> list[str]:
             partitions = meta["partitions_written"].value if "partitions_written" in meta else "-"
             rows = meta["run_rows"] if "run_rows" in meta else meta["dagster/row_count"]
             tables[key] = (partitions, rows.value)
-    lines = [f"  {'table':<45}{'partitions':>11}{'rows':>12}"]
-    lines += [f"  {key:<45}{p:>11}{rows:>12,}" for key, (p, rows) in sorted(tables.items())]
+    width = max([45, *(len(key) + 2 for key in tables)])
+    lines = [f"  {'table':<{width}}{'partitions':>11}{'rows':>12}"]
+    lines += [f"  {key:<{width}}{p:>11}{rows:>12,}" for key, (p, rows) in sorted(tables.items())]
     checks = []
     for entry in _records(instance, run_id, DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         verdict = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         failing = evaluation.metadata.get("failing_count")
         detail = f", failing {failing.value}" if failing is not None and not evaluation.passed else ""
-        checks.append(f"  {evaluation.asset_key.to_user_string():<40}{evaluation.check_name:<32}{verdict}{detail}")
+        checks.append(f"  {evaluation.asset_key.to_user_string():<45}{evaluation.check_name:<32}{verdict}{detail}")
     passed = sum(1 for line in checks if line.endswith("passed"))
     lines.append(f"  checks: {passed} passed, {len(checks) - passed} not passed")
     return lines + sorted(checks)

@@ -8,7 +8,10 @@ from dagster import EnvVar, build_schedule_context
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
 from lakehouse.definitions import build_definitions
+from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.resources.jdbc import JdbcTables
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
+from lakehouse.resources.sources import CsvTables
 from lakehouse.settings import Settings
 from lakehouse_tests.conftest import cli_env
 
@@ -33,7 +36,55 @@ def test_assets_groups_docstrings_and_backfill_policies(tmp_path):
         if node.partitions_def is not None:
             assert node.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN, key
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).partitions_def}
-    assert unpartitioned == {"bronze/superstore/order_lines_rejects"}
+    assert unpartitioned == {"bronze/superstore/order_lines_rejects", "bronze/rainforest/rejects"}
+
+
+def test_rainforest_group_has_every_layer(tmp_path):
+    graph = build_definitions(Settings(home=tmp_path)).resolve_asset_graph()
+    rainforest = {k.to_user_string() for k in graph.get_all_asset_keys() if k.path[1] == "rainforest"}
+    assert {k for k in rainforest if k.startswith("bronze/")} == {
+        f"bronze/rainforest/{t}" for t in (*TABLES, "rejects")
+    }
+    assert len(TABLES) == 13
+    assert {k for k in rainforest if not k.startswith("bronze/")} == {
+        *(f"silver/rainforest/{t}" for t in (
+            "dim_buyer", "dim_seller", "dim_category", "dim_product", "brg_product_category",
+            "brg_seller_product", "dimension_rejects", "fact_orders", "fact_order_items",
+            "fact_clickstream", "fact_rejects",
+        )),
+        "gold/rainforest/wide_orders", "gold/rainforest/wide_order_items",
+        "gold/rainforest/daily_category_metrics", "gold/rainforest/daily_order_metrics",
+        "interface/rainforest/daily_category_report", "interface/rainforest/daily_order_report",
+    }  # fmt: skip
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys}
+    assert {
+        "bronze/rainforest/orders:order_id_unique",
+        "silver/rainforest/fact_orders:order_id_unique",
+        "silver/rainforest/fact_order_items:order_item_id_unique",
+        "silver/rainforest/fact_clickstream:event_id_unique",
+        "gold/rainforest/wide_orders:order_id_unique",
+        "gold/rainforest/wide_order_items:order_item_id_unique",
+        "gold/rainforest/daily_category_metrics:mean_revenue_below_100k",
+        "gold/rainforest/daily_order_metrics:mean_revenue_below_100k",
+        "interface/rainforest/daily_category_report:product_category_unique",
+        "interface/rainforest/daily_category_report:mean_revenue_below_100k",
+        "interface/rainforest/daily_order_report:date_unique",
+        "interface/rainforest/daily_order_report:mean_revenue_below_100k",
+    } <= checks
+
+
+def test_rainforest_source_is_csv_by_default_and_postgresql_when_configured(tmp_path):
+    csv = build_definitions(Settings(home=tmp_path)).resources["rainforest_source"]
+    assert isinstance(csv, CsvTables)
+    assert csv.describe() == f"csv:{tmp_path / 'landing' / 'rainforest'}"
+    settings = Settings(home=tmp_path, database_domains=("rainforest",), has_pgpassword=True)
+    jdbc = build_definitions(settings).resources["rainforest_source"]
+    assert isinstance(jdbc, JdbcTables) and jdbc.db_schema == "rainforest"
+    # The URL and password stay environment variables: never copied into config or the UI.
+    assert jdbc.__dict__["url"].env_var_name == "LAKEHOUSE_RAINFOREST_DB_URL"
+    assert jdbc.__dict__["password"].env_var_name == "PGPASSWORD"
+    without = build_definitions(Settings(home=tmp_path, database_domains=("rainforest",)))
+    assert without.resources["rainforest_source"].__dict__["password"] is None
 
 
 def test_checks_are_registered(tmp_path):
@@ -96,3 +147,11 @@ def test_daily_schedule_requests_yesterdays_partition(tmp_path):
     month_end = datetime(2016, 3, 1, 2, 0, tzinfo=timezone.utc)
     requests = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=month_end)).run_requests
     assert [r.partition_key for r in requests] == ["2016-02-29"]  # leap day
+
+
+def test_rainforest_schedule_runs_after_superstore(tmp_path):
+    schedule = build_definitions(Settings(home=tmp_path)).resolve_schedule_def("rainforest_daily_schedule")
+    assert (schedule.cron_schedule, schedule.job_name) == ("0 3 * * *", "rainforest_daily")
+    tick = datetime(2025, 1, 1, 3, 0, tzinfo=timezone.utc)
+    requests = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
+    assert [r.partition_key for r in requests] == ["2024-12-31"]
