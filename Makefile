@@ -16,6 +16,8 @@ PG_JAR := /usr/share/java/postgresql.jar
 LAKEHOUSE_HOME ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
+RAINFOREST_BENCH_ARGS ?=
 RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
@@ -24,7 +26,8 @@ help:
 	@echo "make demo       run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
 	@echo "make test       run the test suite (PYTEST_ARGS='-k ...' to filter)"
 	@echo "make ui         start the Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench      run the benchmark (bench/run.py)"
+	@echo "make bench      run the benchmarks: superstore (bench/run.py), then rainforest (bench/rainforest.py)"
+	@echo "                (BENCH_ARGS=... and RAINFOREST_BENCH_ARGS=... pass flags; see each script's --help)"
 	@echo "make clean      remove data/, .dagster/, bench/out/"
 	@echo "make distclean  clean, and remove .venv/ and .jars/"
 
@@ -70,7 +73,8 @@ ui: venv
 	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: venv jars
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py $(BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,29 @@ TABLES = tuple(
 )
 
 
+@dataclass(frozen=True)
+class Domain:
+    """What a scenario drives: the datagen domain / asset group, its first partition, its tables."""
+
+    group: str
+    first_partition: date
+    tables: tuple[str, ...]
+
+
+SUPERSTORE = Domain(GROUP, FIRST_PARTITION, TABLES)
+
+
+def load_domain(name: str) -> Domain:
+    """A registered domain's group, first daily partition and every asset key folder of its Definitions.
+
+    Imports `lakehouse.domains.<name>` (Dagster and PySpark modules: a few seconds), so call it once.
+    """
+    package = importlib.import_module(f"lakehouse.domains.{name}")
+    domain_keys = importlib.import_module(f"lakehouse.domains.{name}.keys")
+    tables = tuple(dict.fromkeys("/".join(key.path) for asset in package.defs.assets for key in asset.keys))
+    return Domain(domain_keys.GROUP, domain_keys.PARTITIONS.start.date(), tables)
+
+
 class BenchFailure(Exception):
     """A subprocess failed: the message says which, the log tail says why."""
 
@@ -44,6 +69,7 @@ class Scenario:
     root: Path
     spark_master: str | None
     timeout: float
+    domain: Domain = SUPERSTORE
     runs: list[Measured] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -65,7 +91,7 @@ class Scenario:
 
     @property
     def landing(self) -> Path:
-        return self.home / "landing" / GROUP
+        return self.home / "landing" / self.domain.group
 
     @property
     def warehouse(self) -> Path:
@@ -103,7 +129,7 @@ class Scenario:
     def generate(self, scale: float, start: date, end: date) -> int:
         """Landing CSV via the datagen CLI; returns the number of lines written."""
         command = [
-            sys.executable, "-m", "lakehouse.datagen", GROUP, "--scale", f"{scale:g}",
+            sys.executable, "-m", "lakehouse.datagen", self.domain.group, "--scale", f"{scale:g}",
             "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(self.landing),
         ]  # fmt: skip
         measured = self._run("datagen", command)
@@ -121,7 +147,7 @@ class Scenario:
         )
         command = [
             sys.executable, "-m", "dagster", "asset", "materialize", "-m", "lakehouse.definitions",
-            "--select", f"group:{GROUP}", *partitions,
+            "--select", f"group:{self.domain.group}", *partitions,
         ]  # fmt: skip
         measured = self._run(name, command)
         runs = measured.log.read_text(errors="replace").count("RUN_SUCCESS")
@@ -185,12 +211,12 @@ def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
     return {step: (n, int((last - first).total_seconds())) for step, (n, first, last) in spans.items()}
 
 
-def table_rows(warehouse: Path) -> dict[str, int]:
-    """Rows per table, from the Parquet footers (no Spark)."""
+def table_rows(warehouse: Path, tables: Sequence[str] = TABLES) -> dict[str, int]:
+    """Rows per table folder in `tables` (superstore's by default), from the Parquet footers (no Spark)."""
     import pyarrow.parquet as pq
 
     counts = {}
-    for table in TABLES:
+    for table in tables:
         files = [p for p in (warehouse / table).rglob("*.parquet") if "_staging" not in p.parts]
         counts[table] = sum(pq.read_metadata(p).num_rows for p in files)
     return counts

@@ -1,0 +1,305 @@
+"""`make bench`, rainforest part: the marketplace pipeline through the real Dagster CLI.
+
+Two figures, all from subprocesses in a scratch folder (bench/out/<timestamp>-rainforest/):
+
+1. rows_per_second  a full-year backfill: `python -m lakehouse.datagen rainforest --scale S` over
+                    2024-01-01..2024-12-31 (S = 67 is ~1,000,000 order items), then ONE run of
+                    `dagster asset materialize --select group:rainforest --partition-range
+                    2024-01-01...2024-12-31`. rows_per_second = upstream rows (the data rows of all
+                    13 landing CSVs) / that run's wall time; order_items_per_second the same for
+                    orderitem.csv alone. Also its peak RSS (process tree), the run's step breakdown
+                    and the rows of every rainforest table (Parquet footers).
+2. incremental_ratio  one new day (`--partition D`) after a long history / the same after one year,
+                    at the same daily density (generator scale = --density x years), median of
+                    --repeats alternating runs each; goal <= 1.25, as for superstore. The generator
+                    scales users and products with orders, so the long history also has a larger
+                    user and product base (each daily dimension snapshot is that much bigger).
+
+`--days N` (debug) makes a "year" N days, so the whole script can be checked in minutes; its
+figures are then no measure of anything. At full size, each backfill run also emits one
+materialization event per table per day (31 tables x 366 days on SQLite), which is part of the
+figure as users see it.
+
+The last line of stdout is one JSON object with every figure. A failed run prints the tail of its
+log and exits non-zero without any figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from lakehouse_cli import (
+    REPO,
+    BenchFailure,
+    Domain,
+    Scenario,
+    dagster_breakdown,
+    load_domain,
+    materialization_events,
+    print_failure,
+    table_rows,
+)
+from measure import environment, progress
+from run import _print_breakdown, _ratio
+
+INCREMENTAL_GOAL = 1.25
+YEAR_START, YEAR_END = date(2024, 1, 1), date(2024, 12, 31)  # the generator's default range
+ITEMS_PER_SCALE = 15_000  # order items per year at scale 1 (5,000 orders of 1-5 items)
+SHORT_HISTORY_YEARS = 1
+BUDGET_SECONDS = 20 * 60
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/rainforest.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=67.0,
+                        help="datagen scale of the full-year backfill (67 = ~1,000,000 order items, "
+                        f"~{ITEMS_PER_SCALE:,} per unit of scale; default: %(default)s)")
+    parser.add_argument("--days", type=int, default=None, metavar="N",
+                        help="debug, for quick checks of the script: a 'year' is N days. The full backfill "
+                        "covers the first N days of 2024 (the data of --scale lands in them) and an "
+                        "incremental history of Y years is Y*N days; the figures are then not the real "
+                        "ones (default: calendar years, 366 days for 2024)")
+    parser.add_argument("--history-years", type=int, default=2,
+                        help="years of history before the new day in the long incremental scenario "
+                        f"(the short one has {SHORT_HISTORY_YEARS}; default: %(default)s)")
+    parser.add_argument("--density", type=float, default=1.0,
+                        help="datagen scale per year of history in the incremental scenarios "
+                        "(1.0 = 5,000 orders/year, the sample data's density; default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="timed single-day runs per incremental scenario; the median counts "
+                        "(default: %(default)s)")
+    parser.add_argument("--skip-full", action="store_true",
+                        help="skip the full-year backfill (rows_per_second, peak_rss_mb)")
+    parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
+    parser.add_argument("--spark-master", default="local[2]",
+                        help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
+    parser.add_argument("--run-timeout", type=float, default=1800,
+                        help="seconds before any one subprocess is killed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="scratch folder (default: bench/out/<UTC timestamp>-rainforest/)")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep landing files, tables and Dagster instances (default: only logs stay)")
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.density <= 0:
+        parser.error("--scale and --density must be positive")
+    days_in_year = (YEAR_END - YEAR_START).days + 1
+    if args.days is not None and not 1 <= args.days <= days_in_year:
+        parser.error(f"--days must be between 1 and {days_in_year}")
+    if args.history_years <= SHORT_HISTORY_YEARS:
+        parser.error(f"--history-years must be more than {SHORT_HISTORY_YEARS}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if args.skip_full and args.skip_incremental:
+        parser.error("nothing to do: both --skip-full and --skip-incremental")
+    return args
+
+
+def csv_rows(landing: Path) -> dict[str, int]:
+    """Data rows (header excluded) of every landing CSV, by table name."""
+    counts = {}
+    for path in sorted(landing.glob("*.csv")):
+        with path.open(newline="") as handle:
+            counts[path.stem] = max(0, sum(1 for _ in csv.reader(handle)) - 1)
+    return counts
+
+
+def orders_on(landing: Path, day: date) -> int:
+    """Orders whose order_ts falls on `day`, from orders.csv."""
+    prefix = day.isoformat()
+    with (landing / "orders.csv").open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return sum(1 for row in reader if (row.get("order_ts") or "").startswith(prefix))
+
+
+def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+    """Figure 1: one year of data, then one Dagster CLI run over every day of it."""
+    scenario = Scenario("full", out / "full", args.spark_master or None, args.run_timeout, domain)
+    scenarios.append(scenario)
+    first = domain.first_partition
+    last = YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
+    days = (last - first).days + 1
+
+    progress(f"full: generating scale {args.scale:g} over {first}..{last}")
+    lines = scenario.generate(args.scale, first, last)
+    upstream = csv_rows(scenario.landing)
+    items = upstream.get("orderitem", 0)
+    if sum(upstream.values()) != lines:
+        print(f"  WARNING: the CSVs hold {sum(upstream.values()):,} data rows, the generator said {lines:,}")
+    progress(f"full: {lines:,} upstream rows in {len(upstream)} tables, {items:,} order items "
+             f"({scenario.runs[-1].seconds:.1f} s)")
+
+    progress(f"full: Dagster CLI backfill {first}...{last} ({days} partitions) in one run")
+    dag = scenario.materialize("backfill", first, last)
+    breakdown = dagster_breakdown(scenario.dagster_home)
+    progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
+    _print_breakdown("full", dag.seconds, breakdown)
+    events = materialization_events(dag.log)
+    print("  upstream rows per landing CSV:")
+    for table, count in upstream.items():
+        print(f"    {table:<40}{count:>12,}")
+    rows = table_rows(scenario.warehouse, domain.tables)
+    print("  rows per table:")
+    for table, count in rows.items():
+        print(f"    {table:<50}{count:>12,}")
+
+    return {
+        "rows_per_second": round(lines / dag.seconds, 1),
+        "order_items_per_second": round(items / dag.seconds, 1),
+        "backfill_seconds": round(dag.seconds, 2),
+        "upstream_rows": lines,
+        "order_items": items,
+        "upstream_table_rows": upstream,
+        "full_scale": args.scale,
+        "full_partition_range": f"{first}...{last}",
+        "full_partitions": days,
+        "full_year": args.days is None,
+        "peak_rss_mb": round(dag.peak_rss_mb, 1),
+        "datagen_seconds": round(scenario.runs[0].seconds, 2),
+        "dagster_run_seconds": (breakdown or {}).get("run_seconds"),
+        "dagster_steps": (breakdown or {}).get("steps"),
+        "materialization_events": sum(count for count, _ in events.values()),
+        "table_rows": rows,
+    }
+
+
+def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+    """Figure 2: one new day after a long and after a short history, same daily density."""
+    first = domain.first_partition
+    setups = []
+    for years in (args.history_years, SHORT_HISTORY_YEARS):
+        scenario = Scenario(f"incr_{years}y", out / f"incremental_{years}y", args.spark_master or None,
+                            args.run_timeout, domain)
+        scenarios.append(scenario)
+        if args.days is None:
+            new_day = date(first.year + years, 1, 1) - timedelta(days=1)  # the history's last day
+        else:  # debug: a "year" of N days
+            new_day = first + timedelta(days=years * args.days - 1)
+        scale = args.density * years
+        progress(f"{scenario.name}: generating scale {scale:g} over {first}..{new_day}")
+        lines = scenario.generate(scale, first, new_day)
+        new_orders = orders_on(scenario.landing, new_day)
+        if new_orders == 0:
+            print(f"  WARNING: no orders on {new_day}: the timed day has no facts (raise --density)")
+        progress(f"{scenario.name}: {lines:,} upstream rows, {new_orders} orders on {new_day}; "
+                 f"backfilling {first}...{new_day - timedelta(days=1)}")
+        backfill = scenario.materialize("backfill", first, new_day - timedelta(days=1))
+        progress(f"{scenario.name}: backfill {backfill.seconds:.1f} s (not part of the ratio)")
+        setups.append((scenario, years, new_day, lines, new_orders, backfill))
+
+    # Alternate long and short runs so load from other users of the machine hits both alike.
+    timings: dict[str, list] = {s.name: [] for s, *_ in setups}
+    for repeat in range(1, args.repeats + 1):
+        for scenario, _, new_day, *_ in setups:
+            measured = scenario.materialize(f"day_{new_day}_run{repeat}", new_day)
+            timings[scenario.name].append(measured)
+            progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
+                     f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
+            if repeat == args.repeats:
+                _print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
+
+    (long_s, long_years, long_day, long_lines, long_orders, long_fill), \
+        (short_s, _, short_day, short_lines, short_orders, short_fill) = setups
+    long_median = statistics.median(m.seconds for m in timings[long_s.name])
+    short_median = statistics.median(m.seconds for m in timings[short_s.name])
+    return {
+        "incremental_ratio": _ratio(long_median, short_median),
+        "incremental_long_seconds": round(long_median, 2),
+        "incremental_short_seconds": round(short_median, 2),
+        "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],
+        "incremental_short_runs": [round(m.seconds, 2) for m in timings[short_s.name]],
+        "incremental_long_day": long_day.isoformat(),
+        "incremental_short_day": short_day.isoformat(),
+        "incremental_history_years": [long_years, SHORT_HISTORY_YEARS],
+        "incremental_density": args.density,
+        "incremental_days_per_year": args.days or "calendar",
+        "incremental_upstream_rows": [long_lines, short_lines],
+        "incremental_new_day_orders": [long_orders, short_orders],
+        "incremental_backfill_seconds": [round(long_fill.seconds, 2), round(short_fill.seconds, 2)],
+        "incremental_peak_rss_mb": [
+            round(max(m.peak_rss_mb for m in timings[long_s.name]), 1),
+            round(max(m.peak_rss_mb for m in timings[short_s.name]), 1),
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = (args.out or REPO / "bench" / "out" / f"{stamp}-rainforest").absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+
+    env = environment(REPO)
+    print("environment:")
+    for key, value in env.items():
+        print(f"  {key:<22}{value}")
+    print(f"  {'spark_master':<22}{args.spark_master or '(unset: local[*])'}")
+    print(f"  {'scratch':<22}{out}", flush=True)
+    domain = load_domain("rainforest")
+    print(f"  {'domain':<22}{domain.group}: partitions from {domain.first_partition}, "
+          f"{len(domain.tables)} tables", flush=True)
+
+    result: dict = {"ok": False, "domain": domain.group}
+    scenarios: list[Scenario] = []
+    try:
+        if not args.skip_full:
+            result.update(full_backfill(args, domain, out, scenarios))
+        if not args.skip_incremental:
+            result.update(incremental(args, domain, out, scenarios))
+    except BenchFailure as error:
+        print_failure(error)
+        print(json.dumps({"ok": False, "domain": domain.group, "error": str(error),
+                          "git_commit": env["git_commit"]}))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        return 130
+    finally:
+        if not args.keep_data:
+            for scenario in scenarios:
+                scenario.drop_data()
+
+    total = time.perf_counter() - began
+    load = [round(x, 2) for x in os.getloadavg()]
+    result.update(ok=True, total_seconds=round(total, 1), within_budget=total <= BUDGET_SECONDS,
+                  load_average_start=env["load_average_1_5_15"], load_average_end=load,
+                  incremental_goal=INCREMENTAL_GOAL, spark_master=args.spark_master or None,
+                  git_commit=env["git_commit"], git_dirty=env["git_dirty"], date=env["date"],
+                  cpu_count=env["cpu_count"], memory_total_gb=env["memory_total_gb"],
+                  python=env["python"], java=env["java"], pyspark=env["pyspark"],
+                  dagster=env["dagster"], scratch=str(out))
+    print("\nsummary (rainforest):")
+    if "rows_per_second" in result:
+        span = "full year" if result["full_year"] else f"DEBUG: {result['full_partitions']} days only"
+        print(f"  rows_per_second        {result['rows_per_second']:,.0f} ({result['upstream_rows']:,} upstream "
+              f"rows in {result['backfill_seconds']:.1f} s, {result['full_partition_range']}, {span})")
+        print(f"  order_items_per_second {result['order_items_per_second']:,.0f} "
+              f"({result['order_items']:,} order items, scale {result['full_scale']:g})")
+        print(f"  peak_rss_mb            {result['peak_rss_mb']:,.0f}")
+    if "incremental_ratio" in result:
+        verdict = "meets" if result["incremental_ratio"] <= INCREMENTAL_GOAL else "MISSES"
+        print(f"  incremental_ratio      {result['incremental_ratio']:.3f} ({verdict} goal <= {INCREMENTAL_GOAL}): "
+              f"{result['incremental_long_seconds']:.1f} s after {args.history_years} y / "
+              f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
+    print(f"  total                  {total:.0f} s; logs under {out}")
+    print(f"  load average           start {env['load_average_1_5_15']}, end {load} on {env['cpu_count']} CPUs")
+    if total > BUDGET_SECONDS:
+        print(f"  WARNING: took {total / 60:.1f} min, over the {BUDGET_SECONDS // 60}-minute budget; "
+              "shrink --scale/--history-years or use --skip-full/--skip-incremental")
+    if load[0] > (env["cpu_count"] or 1):
+        print("  WARNING: the machine was busy (1-min load above the CPU count): timings are inflated and noisy")
+    print(json.dumps(result, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
