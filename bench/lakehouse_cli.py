@@ -126,11 +126,11 @@ class Scenario:
             raise BenchFailure(f"{self.name}/{name} failed ({why}); log: {measured.log}", measured.log)
         return measured
 
-    def generate(self, scale: float, start: date, end: date) -> int:
-        """Landing CSV via the datagen CLI; returns the number of lines written."""
+    def generate(self, scale: float, start: date, end: date, extra: tuple[str, ...] = ()) -> int:
+        """Landing CSV via the datagen CLI (plus `extra` arguments); returns the rows written."""
         command = [
             sys.executable, "-m", "lakehouse.datagen", self.domain.group, "--scale", f"{scale:g}",
-            "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(self.landing),
+            "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(self.landing), *extra,
         ]  # fmt: skip
         measured = self._run("datagen", command)
         found = re.search(r"\], (\d+) rows, dates", measured.log.read_text())

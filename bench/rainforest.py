@@ -10,10 +10,10 @@ Two figures, all from subprocesses in a scratch folder (bench/out/<timestamp>-ra
                     orderitem.csv alone. Also its peak RSS (process tree), the run's step breakdown
                     and the rows of every rainforest table (Parquet footers).
 2. incremental_ratio  one new day (`--partition D`) after a long history / the same after one year,
-                    at the same daily density (generator scale = --density x years), median of
-                    --repeats alternating runs each; goal <= 1.25, as for superstore. The generator
-                    scales users and products with orders, so the long history also has a larger
-                    user and product base (each daily dimension snapshot is that much bigger).
+                    at the same daily density (generator scale = --density for users and products,
+                    `--orders` = 5,000 x density per 366 days of history), median of --repeats
+                    alternating runs each; goal <= 1.25, as for superstore. Both histories have the
+                    same marketplace (users, products), so only the length of history differs.
 
 `--days N` (debug) makes a "year" N days, so the whole script can be checked in minutes; its
 figures are then no measure of anything. At full size, each backfill run also emits one
@@ -54,6 +54,7 @@ from run import _print_breakdown, _ratio
 INCREMENTAL_GOAL = 1.25
 YEAR_START, YEAR_END = date(2024, 1, 1), date(2024, 12, 31)  # the generator's default range
 ITEMS_PER_SCALE = 15_000  # order items per year at scale 1 (5,000 orders of 1-5 items)
+ORDERS_PER_SCALE = 5_000  # orders per year (366 days of 2024) at scale 1
 SHORT_HISTORY_YEARS = 1
 BUDGET_SECONDS = 20 * 60
 
@@ -183,9 +184,11 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
             new_day = date(first.year + years, 1, 1) - timedelta(days=1)  # the history's last day
         else:  # debug: a "year" of N days
             new_day = first + timedelta(days=years * args.days - 1)
-        scale = args.density * years
-        progress(f"{scenario.name}: generating scale {scale:g} over {first}..{new_day}")
-        lines = scenario.generate(scale, first, new_day)
+        # The same marketplace (users, products) in both histories, and the same orders per day:
+        # only the length of history differs.
+        orders = round(ORDERS_PER_SCALE * args.density * ((new_day - first).days + 1) / 366)
+        progress(f"{scenario.name}: generating scale {args.density:g}, {orders:,} orders over {first}..{new_day}")
+        lines = scenario.generate(args.density, first, new_day, ("--orders", str(orders)))
         new_orders = orders_on(scenario.landing, new_day)
         if new_orders == 0:
             print(f"  WARNING: no orders on {new_day}: the timed day has no facts (raise --density)")

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db-url", default=None, metavar="URL",
                         help=f"also load a PostgreSQL database, postgresql://user[:password]@host:port/db "
                         f"(only: {supported}; the password may come from PGPASSWORD)")
+    parser.add_argument("--orders", type=int, default=None, metavar="N",
+                        help="rainforest: this many orders instead of 5,000 x scale (users and products "
+                        "still follow --scale)")
     return parser
 
 
@@ -90,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         if "db_url" not in _parameters(args.domain):
             parser.error(f"--db-url: the {args.domain} generator writes files only")
         kwargs["db_url"] = args.db_url
+    if args.orders is not None:
+        if "orders" not in _parameters(args.domain):
+            parser.error(f"--orders: the {args.domain} generator has no order count")
+        kwargs["orders"] = args.orders
     out = args.out if args.out is not None else default_out(args.domain)
     began = time.perf_counter()
     try:

@@ -88,9 +88,16 @@ class GenerationReport:
     database: str | None = None  # the loaded URL, password shown as ***
 
 
-def counts(scale: float) -> dict[str, int]:
-    """Users, products and orders at `scale` (at least 1 user and product, 3 orders for the faults)."""
-    return {name: max(3 if name == "orders" else 1, round(n * scale)) for name, n in AT_SCALE_1.items()}
+def counts(scale: float, orders: int | None = None) -> dict[str, int]:
+    """Users, products and orders at `scale` (at least 1 user and product, 3 orders for the faults).
+
+    `orders` overrides the order count alone, e.g. to keep the daily order density of a longer
+    range with the same users and products.
+    """
+    n = {name: max(3 if name == "orders" else 1, round(n * scale)) for name, n in AT_SCALE_1.items()}
+    if orders is not None:
+        n["orders"] = max(3, orders)
+    return n
 
 
 def money(cents: int) -> str:
@@ -160,6 +167,7 @@ def generate(
     start: date = DEFAULT_START,
     end: date = DEFAULT_END,
     db_url: str | None = None,
+    orders: int | None = None,
 ) -> GenerationReport:
     """Write the 13 tables as CSV into out_dir and, given db_url, load them into PostgreSQL too."""
     if not scale > 0:
@@ -170,12 +178,12 @@ def generate(
         raise ValueError("give an output folder, a database URL, or both")
     if out_dir is None:  # database only: the CSV files are the COPY input, then discarded
         with tempfile.TemporaryDirectory(prefix="rainforest-") as tmp:
-            report = generate(Path(tmp), seed, scale, start, end, db_url)
+            report = generate(Path(tmp), seed, scale, start, end, db_url, orders)
         return replace(report, paths=())
     with ExitStack() as stack:
         out = _Tables(stack, Path(out_dir))
         clock = _Clock(random.Random(seed), start, end)
-        _write(out, clock, counts(scale))
+        _write(out, clock, counts(scale, orders))
     paths = out.publish()
     if db_url is not None:
         load(db_url, Path(out_dir))

@@ -159,6 +159,17 @@ def test_scale_doubles_users_products_orders(tmp_path):
     assert 2000 * 5 + 4 <= rows["clickstream"] <= 2000 * 20 + 4
 
 
+def test_orders_override_keeps_users_and_products(tmp_path):
+    # Two years at one year's daily order density, for the same marketplace (the benchmark's case).
+    report = generate(tmp_path, scale=0.1, start=date(2024, 1, 1), end=date(2025, 12, 31), orders=1000)
+    rows = report.table_rows
+    assert (rows["appuser"], rows["product"], rows["orders"]) == (100, 50, 1000)
+    assert main(["rainforest", "--scale", "0.1", "--orders", "7", "--out", str(tmp_path / "cli")]) == 0
+    assert len(read(tmp_path / "cli")["orders"]) == 7
+    with pytest.raises(SystemExit):
+        main(["superstore", "--orders", "7", "--out", str(tmp_path / "s")])
+
+
 # --- consistency ------------------------------------------------------------------------------
 
 
