@@ -50,22 +50,27 @@ class DimProduct(DataFrameModel):
         strict = True
 
 
-class FactOrder(DataFrameModel):
-    """silver/rainforest/fact_orders"""
+class _Order(DataFrameModel):
+    """The order columns fact_orders and wide_orders share."""
 
     order_id: T.IntegerType() = Field(nullable=False)
     buyer_id: T.IntegerType() = Field(nullable=False)
     order_ts: T.TimestampType() = Field(nullable=False)
     total_price: MONEY = Field(nullable=True, ge=0)
-    created_ts: T.TimestampType() = Field(nullable=True)
     order_date: T.DateType() = Field(nullable=False)
 
     class Config:
         strict = True
 
 
-class FactOrderItem(DataFrameModel):
-    """silver/rainforest/fact_order_items"""
+class FactOrder(_Order):
+    """silver/rainforest/fact_orders"""
+
+    created_ts: T.TimestampType() = Field(nullable=True)
+
+
+class _OrderItem(DataFrameModel):
+    """The item columns fact_order_items and wide_order_items share."""
 
     order_item_id: T.IntegerType() = Field(nullable=False)
     order_id: T.IntegerType() = Field(nullable=False)
@@ -75,11 +80,16 @@ class FactOrderItem(DataFrameModel):
     base_price: MONEY = Field(nullable=True, ge=0)
     tax: MONEY = Field(nullable=True, ge=0)
     revenue: REVENUE = Field(nullable=True, ge=0)
-    created_ts: T.TimestampType() = Field(nullable=False)
     order_date: T.DateType() = Field(nullable=False)
 
     class Config:
         strict = True
+
+
+class FactOrderItem(_OrderItem):
+    """silver/rainforest/fact_order_items"""
+
+    created_ts: T.TimestampType() = Field(nullable=False)
 
 
 class FactClickstream(DataFrameModel):
@@ -98,35 +108,19 @@ class FactClickstream(DataFrameModel):
         strict = True
 
 
-class WideOrder(DataFrameModel):
+class WideOrder(_Order):
     """gold/rainforest/wide_orders"""
 
-    order_id: T.IntegerType() = Field(nullable=False)
-    buyer_id: T.IntegerType() = Field(nullable=False)
-    order_ts: T.TimestampType() = Field(nullable=False)
-    total_price: MONEY = Field(nullable=True, ge=0)
     user_id: T.IntegerType() = Field(nullable=True)
     username: T.StringType() = Field(nullable=True)
     email: T.StringType() = Field(nullable=True)
     is_active: T.BooleanType() = Field(nullable=True)
     first_time_purchased_timestamp: T.TimestampType() = Field(nullable=True)
-    order_date: T.DateType() = Field(nullable=False)
-
-    class Config:
-        strict = True
 
 
-class WideOrderItem(DataFrameModel):
+class WideOrderItem(_OrderItem):
     """gold/rainforest/wide_order_items"""
 
-    order_item_id: T.IntegerType() = Field(nullable=False)
-    order_id: T.IntegerType() = Field(nullable=False)
-    product_id: T.IntegerType() = Field(nullable=False)
-    seller_id: T.IntegerType() = Field(nullable=False)
-    quantity: T.IntegerType() = Field(nullable=True, ge=0)
-    base_price: MONEY = Field(nullable=True, ge=0)
-    tax: MONEY = Field(nullable=True, ge=0)
-    revenue: REVENUE = Field(nullable=True, ge=0)
     product_name: T.StringType() = Field(nullable=True)
     price: MONEY = Field(nullable=True, ge=0)
     brand_name: T.StringType() = Field(nullable=True)
@@ -134,10 +128,6 @@ class WideOrderItem(DataFrameModel):
     seller_user_id: T.IntegerType() = Field(nullable=True)
     seller_username: T.StringType() = Field(nullable=True)
     categories: CATEGORIES = Field(nullable=False)
-    order_date: T.DateType() = Field(nullable=False)
-
-    class Config:
-        strict = True
 
 
 class DailyCategoryMetric(DataFrameModel):
