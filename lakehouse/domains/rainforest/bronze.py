@@ -18,17 +18,13 @@ from lakehouse.domains.rainforest.extract import extract, unplaceable
 from lakehouse.domains.rainforest.keys import BRONZE_REJECTS, DAILY, GROUP, SOURCE, bronze
 from lakehouse.domains.rainforest.upstream import EVENT, TABLES, Table
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
-from lakehouse.resources.sources import SourceError, TableSource
+from lakehouse.resources.sources import SourceError, TableSource, utc_naive
 from lakehouse.resources.spark import SparkResource
 
 # A refused or timed-out connection is often a database restart: retry a few times, spaced out.
 # Wrong credentials or a missing table are not transient and fail at once.
 RETRIES = 3
 RETRY_WAIT_SECONDS = 20
-
-
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _from_source(context: AssetExecutionContext, build):
@@ -61,8 +57,8 @@ def _bronze_asset(table: Table) -> AssetsDefinition:
         spark: SparkResource = context.resources.spark
         source: TableSource = getattr(context.resources, SOURCE)
         window = context.partition_time_window
-        start, end = _utc_naive(window.start), _utc_naive(window.end)
-        extracted_at = _utc_naive(datetime.now(timezone.utc))
+        start, end = utc_naive(window.start), utc_naive(window.end)
+        extracted_at = utc_naive(datetime.now(timezone.utc))
         context.log.info(f"extracting {table.name} {start:%Y-%m-%d}...{end:%Y-%m-%d} from {source.describe()}")
         return _from_source(
             context, lambda: extract(source, spark.spark_session, table, start, end, extracted_at)
@@ -85,7 +81,7 @@ def bronze_rejects(context: AssetExecutionContext) -> DataFrame:
     """Upstream rows no day can hold (untypeable values, no timestamp, malformed), with the reason."""
     spark: SparkResource = context.resources.spark
     source: TableSource = getattr(context.resources, SOURCE)
-    extracted_at = _utc_naive(datetime.now(timezone.utc))
+    extracted_at = utc_naive(datetime.now(timezone.utc))
     frames = _from_source(
         context,
         lambda: [unplaceable(source, spark.spark_session, t, extracted_at) for t in TABLES.values()],
