@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import re
@@ -228,3 +229,49 @@ def print_failure(error: BenchFailure) -> None:
         print(f"---- last 40 lines of {error.log} ----")
         print(tail(error.log, 40), end="")
         print("---- end of log ----", flush=True)
+
+
+# -- what every benchmark script shares ---------------------------------------------------------
+def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, default_out: str) -> None:
+    """The flags of both benchmarks beyond their own data sizes: repeats, skips, Spark, timeouts, output."""
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="timed single-day runs per incremental scenario; the median counts "
+                        "(default: %(default)s)")
+    parser.add_argument("--skip-full", action="store_true", help=f"skip the full backfill ({full_figures})")
+    parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
+    parser.add_argument("--spark-master", default="local[2]",
+                        help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
+    parser.add_argument("--run-timeout", type=float, default=1800,
+                        help="seconds before any one subprocess is killed (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"scratch folder (default: {default_out})")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep landing files, tables and Dagster instances (default: only logs stay)")
+
+
+def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, short_history_years: int) -> None:
+    """Reject what no benchmark can run: sizes, history lengths, repeats, nothing to do."""
+    if args.scale <= 0 or args.density <= 0:
+        parser.error("--scale and --density must be positive")
+    if args.history_years <= short_history_years:
+        parser.error(f"--history-years must be more than {short_history_years}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if args.skip_full and args.skip_incremental:
+        parser.error("nothing to do: both --skip-full and --skip-incremental")
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3)
+
+
+def print_breakdown(name: str, wall: float, breakdown: dict | None) -> None:
+    if not breakdown or "error" in breakdown:
+        print(f"  {name}: no run breakdown ({(breakdown or {}).get('error')})")
+        return
+    run_seconds = breakdown["run_seconds"]
+    if run_seconds is not None:
+        print(f"  {name}: run {breakdown['run_id']} executed in {run_seconds:.1f} s of {wall:.1f} s wall "
+              f"({wall - run_seconds:.1f} s CLI start-up, planning and teardown)")
+    for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0)):
+        print(f"    {step:<70}{seconds if seconds is not None else '-':>8}")

@@ -42,14 +42,17 @@ from lakehouse_cli import (
     BenchFailure,
     Domain,
     Scenario,
+    add_run_arguments,
+    check_run_arguments,
     dagster_breakdown,
     load_domain,
     materialization_events,
+    print_breakdown,
     print_failure,
+    ratio,
     table_rows,
 )
 from measure import environment, progress
-from run import _print_breakdown, _ratio
 
 INCREMENTAL_GOAL = 1.25
 YEAR_START, YEAR_END = date(2024, 1, 1), date(2024, 12, 31)  # the generator's default range
@@ -75,32 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--density", type=float, default=1.0,
                         help="datagen scale per year of history in the incremental scenarios "
                         "(1.0 = 5,000 orders/year, the sample data's density; default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=2,
-                        help="timed single-day runs per incremental scenario; the median counts "
-                        "(default: %(default)s)")
-    parser.add_argument("--skip-full", action="store_true",
-                        help="skip the full-year backfill (rows_per_second, peak_rss_mb)")
-    parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
-    parser.add_argument("--spark-master", default="local[2]",
-                        help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
-    parser.add_argument("--run-timeout", type=float, default=1800,
-                        help="seconds before any one subprocess is killed (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="scratch folder (default: bench/out/<UTC timestamp>-rainforest/)")
-    parser.add_argument("--keep-data", action="store_true",
-                        help="keep landing files, tables and Dagster instances (default: only logs stay)")
+    add_run_arguments(parser, "rows_per_second, peak_rss_mb", "bench/out/<UTC timestamp>-rainforest/")
     args = parser.parse_args(argv)
-    if args.scale <= 0 or args.density <= 0:
-        parser.error("--scale and --density must be positive")
+    check_run_arguments(parser, args, SHORT_HISTORY_YEARS)
     days_in_year = (YEAR_END - YEAR_START).days + 1
     if args.days is not None and not 1 <= args.days <= days_in_year:
         parser.error(f"--days must be between 1 and {days_in_year}")
-    if args.history_years <= SHORT_HISTORY_YEARS:
-        parser.error(f"--history-years must be more than {SHORT_HISTORY_YEARS}")
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    if args.skip_full and args.skip_incremental:
-        parser.error("nothing to do: both --skip-full and --skip-incremental")
     return args
 
 
@@ -142,7 +125,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
     dag = scenario.materialize("backfill", first, last)
     breakdown = dagster_breakdown(scenario.dagster_home)
     progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
-    _print_breakdown("full", dag.seconds, breakdown)
+    print_breakdown("full", dag.seconds, breakdown)
     events = materialization_events(dag.log)
     print("  upstream rows per landing CSV:")
     for table, count in upstream.items():
@@ -207,14 +190,14 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
             progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
                      f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
             if repeat == args.repeats:
-                _print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
+                print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
 
     (long_s, long_years, long_day, long_lines, long_orders, long_fill), \
         (short_s, _, short_day, short_lines, short_orders, short_fill) = setups
     long_median = statistics.median(m.seconds for m in timings[long_s.name])
     short_median = statistics.median(m.seconds for m in timings[short_s.name])
     return {
-        "incremental_ratio": _ratio(long_median, short_median),
+        "incremental_ratio": ratio(long_median, short_median),
         "incremental_long_seconds": round(long_median, 2),
         "incremental_short_seconds": round(short_median, 2),
         "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],

@@ -29,9 +29,13 @@ from lakehouse_cli import (
     REPO,
     BenchFailure,
     Scenario,
+    add_run_arguments,
+    check_run_arguments,
     dagster_breakdown,
     materialization_events,
+    print_breakdown,
     print_failure,
+    ratio,
     table_rows,
 )
 from measure import environment, progress
@@ -56,34 +60,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--density", type=float, default=0.25,
                         help="datagen scale per year of history in the incremental scenarios "
                         "(0.25 = ~2,450 lines/year, the default data set's density; default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=2,
-                        help="timed single-day runs per incremental scenario; the median counts "
-                        "(default: %(default)s)")
-    parser.add_argument("--skip-full", action="store_true",
-                        help="skip the full backfill (overhead_ratio, rows_per_second, peak_rss_mb)")
-    parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
-    parser.add_argument("--spark-master", default="local[2]",
-                        help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
-    parser.add_argument("--run-timeout", type=float, default=1800,
-                        help="seconds before any one subprocess is killed (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="scratch folder (default: bench/out/<UTC timestamp>/)")
-    parser.add_argument("--keep-data", action="store_true",
-                        help="keep landing files and tables (default: only logs and Dagster instances stay)")
+    add_run_arguments(parser, "overhead_ratio, rows_per_second, peak_rss_mb", "bench/out/<UTC timestamp>/")
     args = parser.parse_args(argv)
-    if args.scale <= 0 or args.density <= 0:
-        parser.error("--scale and --density must be positive")
-    if args.history_years <= SHORT_HISTORY_YEARS:
-        parser.error(f"--history-years must be more than {SHORT_HISTORY_YEARS}")
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    if args.skip_full and args.skip_incremental:
-        parser.error("nothing to do: both --skip-full and --skip-incremental")
+    check_run_arguments(parser, args, SHORT_HISTORY_YEARS)
     return args
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator, 3)
 
 
 def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
@@ -104,7 +84,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
     dag = scenario.materialize("backfill", first, last)
     breakdown = dagster_breakdown(scenario.dagster_home)
     progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
-    _print_breakdown("full", dag.seconds, breakdown)
+    print_breakdown("full", dag.seconds, breakdown)
     events = materialization_events(dag.log)
     print("  per-partition ASSET_MATERIALIZATION events (count, seconds from first to last):")
     for step, (count, seconds) in events.items():
@@ -120,7 +100,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
         print("  WARNING: the baseline did not write the same rows; overhead_ratio compares unequal work")
 
     return {
-        "overhead_ratio": _ratio(dag.seconds, base.seconds),
+        "overhead_ratio": ratio(dag.seconds, base.seconds),
         "dagster_backfill_seconds": round(dag.seconds, 2),
         "baseline_seconds": round(base.seconds, 2),
         "rows_per_second": round(lines / dag.seconds, 1),
@@ -162,13 +142,13 @@ def incremental(args, out: Path, scenarios: list[Scenario]) -> dict:
             progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
                      f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
             if repeat == args.repeats:
-                _print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
+                print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
 
     (long_s, long_years, long_day, long_lines, long_fill), (short_s, _, short_day, short_lines, short_fill) = setups
     long_median = statistics.median(m.seconds for m in timings[long_s.name])
     short_median = statistics.median(m.seconds for m in timings[short_s.name])
     return {
-        "incremental_ratio": _ratio(long_median, short_median),
+        "incremental_ratio": ratio(long_median, short_median),
         "incremental_long_seconds": round(long_median, 2),
         "incremental_short_seconds": round(short_median, 2),
         "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],
@@ -184,18 +164,6 @@ def incremental(args, out: Path, scenarios: list[Scenario]) -> dict:
             round(max(m.peak_rss_mb for m in timings[short_s.name]), 1),
         ],
     }
-
-
-def _print_breakdown(name: str, wall: float, breakdown: dict | None) -> None:
-    if not breakdown or "error" in breakdown:
-        print(f"  {name}: no run breakdown ({(breakdown or {}).get('error')})")
-        return
-    run_seconds = breakdown["run_seconds"]
-    if run_seconds is not None:
-        print(f"  {name}: run {breakdown['run_id']} executed in {run_seconds:.1f} s of {wall:.1f} s wall "
-              f"({wall - run_seconds:.1f} s CLI start-up, planning and teardown)")
-    for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0)):
-        print(f"    {step:<70}{seconds if seconds is not None else '-':>8}")
 
 
 def main(argv: list[str] | None = None) -> int:
