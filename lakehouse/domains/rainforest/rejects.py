@@ -10,6 +10,7 @@ upstream columns as received, as JSON (nulls kept as `null`).
 
 from collections.abc import Sequence
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -85,7 +86,10 @@ def split(
         keyed = keyed & F.col(name).isNotNull()
     duplicate = keyed & (F.row_number().over(Window.partitionBy(*group).orderBy(*order)) > 1)
     reason = F.concat_ws(";", F.col(_REASON), F.when(duplicate, F.lit(DUPLICATE_KEY)))
-    checked = checked.withColumn(_REASON, F.when(reason != "", reason))
+    # Both halves are written by separate Spark jobs (the valid table, then the rejects table):
+    # cache the judged rows so the joins and the de-duplication sort run once. The asset that
+    # writes them releases the cache once all its outputs are written (see silver.py).
+    checked = checked.withColumn(_REASON, F.when(reason != "", reason)).persist(StorageLevel.DISK_ONLY)
 
     valid = checked.where(F.col(_REASON).isNull()).select(*bronze_columns(table))
     rejects = checked.where(F.col(_REASON).isNotNull()).select(

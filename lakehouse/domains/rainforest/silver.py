@@ -1,6 +1,8 @@
 """Silver: daily dimension and bridge snapshots, and the three fact tables, with their rejects."""
 
-from dagster import AssetIn, AssetOut, multi_asset
+from collections.abc import Iterator
+
+from dagster import AssetIn, AssetOut, Output, multi_asset
 from pyspark.sql import DataFrame
 
 from lakehouse.domains.rainforest.columns import ORDER_DATE, EVENT_DATE, PARTITION, SNAPSHOT_DATE
@@ -27,6 +29,19 @@ FACTS = {
 _DIMENSION_INPUTS = (
     "appuser", "buyer", "seller", "category", "brand", "manufacturer", "product", "productcategory", "sellerproduct",
 )  # fmt: skip
+
+
+def _outputs(built: dict[str, DataFrame], names) -> Iterator[Output]:
+    """Each output in turn (the IO manager writes it as it is yielded), then the cache released.
+
+    `rejects.split` caches each table's judged rows, shared by its valid and its rejected half;
+    they are only needed until the last output is written.
+    """
+    try:
+        for name in names:
+            yield Output(built[name], output_name=name)
+    finally:
+        next(iter(built.values())).sparkSession.catalog.clearCache()
 
 
 def _out(name: str, description: str, column: str) -> AssetOut:
@@ -57,7 +72,7 @@ def silver_dimensions(
         appuser, buyer, seller, category, brand, manufacturer, product, productcategory, sellerproduct
     )
     built["dimension_rejects"] = built.pop("rejects")
-    return tuple(built[name] for name in DIMENSIONS)
+    yield from _outputs(built, DIMENSIONS)
 
 
 @multi_asset(
@@ -70,4 +85,4 @@ def silver_facts(orders: DataFrame, orderitem: DataFrame, clickstream: DataFrame
     """Model the day's orders, items and events into facts; rows breaking a rule are rejected."""
     built = build_facts(orders, orderitem, clickstream, product)
     built["fact_rejects"] = built.pop("rejects")
-    return tuple(built[name] for name in FACTS)
+    yield from _outputs(built, FACTS)
