@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetChecksDefinition,
@@ -16,6 +17,9 @@ from dagster import (
     PreviewWarning,
     asset_check,
 )
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from lakehouse.quality.rules import Rule
 
@@ -44,13 +48,26 @@ def _metadata(details: dict) -> dict:
 
 
 def asset_checks(
-    key: Sequence[str], partitions_def: PartitionsDefinition | None, checks: list[Check]
+    key: Sequence[str],
+    partitions_def: PartitionsDefinition | None,
+    checks: list[Check],
+    run_days_of: str | None = None,
 ) -> list[AssetChecksDefinition]:
-    """One Dagster asset check per rule, partitioned like the asset so it sees the run's range."""
-    return [_build(list(key), partitions_def, check) for check in checks]
+    """One Dagster asset check per rule, partitioned like the asset so it sees the run's range.
+
+    `run_days_of`: for a versioned table, whose loaded history reaches back before the run, the
+    partition column whose run days the rules judge (the versions the run wrote).
+    """
+    return [_build(list(key), partitions_def, check, run_days_of) for check in checks]
 
 
-def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinition:
+def _run_days(context: AssetCheckExecutionContext, frame: DataFrame, column: str) -> DataFrame:
+    window = context.op_execution_context.partition_time_window
+    start, end = window.start.date(), window.end.date()
+    return frame.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
+
+
+def _build(key: list[str], partitions_def, check: Check, run_days_of: str | None) -> AssetChecksDefinition:
     with warnings.catch_warnings():
         # Partitioned checks are a Dagster preview; they are what keeps a check to its run's range.
         warnings.simplefilter("ignore", PreviewWarning)
@@ -62,9 +79,11 @@ def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinitio
             blocking=check.blocking,
             partitions_def=partitions_def,
         )
-        def _check(frame) -> AssetCheckResult:
+        def _check(context, frame) -> AssetCheckResult:  # context: AssetCheckExecutionContext
             if frame is None:  # nothing in range (e.g. no previous state): nothing can be wrong
                 return AssetCheckResult(passed=True, metadata={"rows_checked": 0})
+            if run_days_of:
+                frame = _run_days(context, frame, run_days_of)
             result = check.rule(frame)
             return AssetCheckResult(
                 passed=result.passed,

@@ -5,6 +5,11 @@ Parquet reader. A write goes to `<base>/_staging/...` first and each partition o
 is then swapped into place, so a failed write never touches committed data and a range write
 replaces exactly its own partitions. A partition is committed when its `_SUCCESS` marker exists,
 which also tells an empty day apart from one never materialized.
+
+A versioned table (output metadata `lakehouse/versioned` = its key; see `versioned_tables`) is
+written the same way and also keeps a checkpoint of its state; a downstream input of it loads its
+history (the checkpoint before the run plus the partitions since), from which `versioning.as_of`
+reads the state on any day of the run.
 """
 
 import json
@@ -24,7 +29,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.resources.spark import SparkResource
+from lakehouse.resources import versioned_tables
 from lakehouse.resources.storage import MARKER, LocalStorage, S3Storage, Storage
+from lakehouse.resources.versioned_tables import VERSIONED, MissingPartitionsError
 
 SCHEMA_FILE = "_schema.json"
 PARTITION_EXPR = "partition_expr"  # asset metadata: the column that holds the partition key
@@ -32,8 +39,7 @@ LOAD_MODE = "lakehouse/load"  # input metadata; "previous" = the partition just 
 PREVIEW_ROWS = 5
 
 
-class MissingPartitionsError(Exception):
-    """An upstream table lacks partitions a run needs."""
+__all__ = ["LOAD_MODE", "PARTITION_EXPR", "VERSIONED", "MissingPartitionsError", "ParquetIOManager"]
 
 
 def _compact(keys: list[str]) -> str:
@@ -72,6 +78,9 @@ class ParquetIOManager(ConfigurableIOManager):
             if context.has_asset_partitions:
                 column = self._partition_column(context.definition_metadata, context.asset_key)
                 keys = list(context.asset_partition_keys)
+                versioned = context.definition_metadata.get(VERSIONED)
+                asset = context.asset_key.to_user_string()
+                versioned_tables.check_layout(store, table, column, asset)
                 # An explicit task count keeps adaptive execution from folding a many-day range
                 # into one writer task; sorting lets each task write one day's file at a time.
                 tasks = int(obj.sparkSession.conf.get("spark.sql.shuffle.partitions"))
@@ -85,6 +94,8 @@ class ParquetIOManager(ConfigurableIOManager):
                         f"{context.asset_key.to_user_string()} produced rows for partitions outside "
                         f"this run ({keys[0]}...{keys[-1]}): {stray[:10]}; check the `{column}` column"
                     )
+                if versioned:
+                    versioned_tables.before_commit(store, table, keys[0])
                 for key in keys:
                     partition = f"{column}={key}"
                     store.write_text(store.join(staged, partition, MARKER), "")
@@ -95,6 +106,12 @@ class ParquetIOManager(ConfigurableIOManager):
                     "partition_range": f"{keys[0]}...{keys[-1]}",
                     "empty_partitions": len(set(keys) - written),
                 }
+                if versioned:
+                    checkpoint = versioned_tables.after_commit(
+                        self.spark.spark_session, store, table, column, list(versioned), obj.schema,
+                        context.asset_partitions_def, keys[-1], staged, asset,
+                    )  # fmt: skip
+                    metadata["checkpoint"] = checkpoint or "kept"
             else:
                 obj.observe(counter, F.count(F.lit(1)).alias("rows")).write.mode("overwrite").parquet(staged)
                 store.write_text(store.join(staged, SCHEMA_FILE), obj.schema.json())
@@ -148,6 +165,8 @@ class ParquetIOManager(ConfigurableIOManager):
         keys = self._keys_to_load(context)
         if not keys:
             return None
+        if upstream_meta.get(VERSIONED):
+            return self._load_history(context, table, column, keys, schema_json)
         committed = store.committed_partitions(table, column, keys[0], keys[-1])
         missing = [key for key in keys if key not in committed]
         if missing:
@@ -162,6 +181,20 @@ class ParquetIOManager(ConfigurableIOManager):
         frame = reader.schema(schema).option("basePath", table).parquet(*paths)
         return frame.select(*schema.fieldNames())  # Spark moves partition columns last
 
+    def _load_history(self, context: InputContext, table: str, column: str, keys: list[str], schema_json) -> DataFrame:
+        """A versioned upstream: enough history to know its state on every day the run reads."""
+        asset = context.asset_key.to_user_string()
+        if schema_json is None:
+            raise MissingPartitionsError(f"{asset} has never been materialized ({table})")
+        partitions_def = context.asset_partitions_def
+        previous_only = context.definition_metadata.get(LOAD_MODE) == "previous"
+        # The state just before the run's first day, or only on the day asked for (a self-dependency).
+        state_day = keys[-1] if previous_only else _day_before(partitions_def, keys[0])
+        return versioned_tables.history(
+            self.spark.spark_session, self.storage(), table, column, StructType.fromJson(json.loads(schema_json)),
+            partitions_def, keys[-1], state_day, asset,
+        )  # fmt: skip
+
     @staticmethod
     def _keys_to_load(context: InputContext) -> list[str]:
         keys = list(context.asset_partition_keys)
@@ -169,13 +202,8 @@ class ParquetIOManager(ConfigurableIOManager):
             return keys
         # A self-dependent asset's previous state: Dagster maps run [A, B] to [A-1, B-1], but only
         # A-1 predates the run; the rest are this run's own outputs, not written yet.
-        partitions_def = context.asset_partitions_def
-        run_start = context.step_context.partition_key_range.start
-        window = partitions_def.time_window_for_partition_key(run_start)
-        previous = partitions_def.get_prev_partition_window(window.start)
-        if previous is None:
-            return []
-        return [partitions_def.get_partition_key_for_timestamp(previous.start.timestamp())]
+        previous = _day_before(context.asset_partitions_def, context.step_context.partition_key_range.start)
+        return [] if previous is None else [previous]
 
     @staticmethod
     def _partition_column(metadata, asset_key) -> str:
@@ -186,6 +214,12 @@ class ParquetIOManager(ConfigurableIOManager):
                 "naming its partition column"
             )
         return column
+
+
+def _day_before(partitions_def, key: str) -> str | None:
+    window = partitions_def.time_window_for_partition_key(key)
+    previous = partitions_def.get_prev_partition_window(window.start)
+    return None if previous is None else partitions_def.get_partition_key_for_timestamp(previous.start.timestamp())
 
 
 def _markdown(rows, schema: StructType) -> str:

@@ -29,6 +29,7 @@ class Storage(Protocol):
     def replace_tree(self, src: str, dst: str) -> None: ...
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]: ...
     def partition_values(self, table: str, column: str) -> set[str]: ...
+    def partition_columns(self, table: str) -> set[str]: ...
 
 
 def _exchange_function():
@@ -91,6 +92,12 @@ class LocalStorage:
         prefix = f"{column}="
         try:
             return {name[len(prefix) :] for name in os.listdir(table) if name.startswith(prefix)}
+        except FileNotFoundError:
+            return set()
+
+    def partition_columns(self, table: str) -> set[str]:
+        try:
+            return {name.partition("=")[0] for name in os.listdir(table) if "=" in name and name[0] not in "._"}
         except FileNotFoundError:
             return set()
 
@@ -168,6 +175,14 @@ class S3Storage:
     def partition_values(self, table: str, column: str) -> set[str]:
         prefix = f"{self._key(table).rstrip('/')}/{column}="
         return {key[len(prefix) :].partition("/")[0] for key in self._keys(prefix)}
+
+    def partition_columns(self, table: str) -> set[str]:
+        prefix = self._key(table).rstrip("/") + "/"
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix, Delimiter="/"
+        )
+        names = [p["Prefix"][len(prefix) :] for page in pages for p in page.get("CommonPrefixes", [])]
+        return {name.partition("=")[0] for name in names if "=" in name and name[0] not in "._"}
 
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
         prefix = f"{self._key(table).rstrip('/')}/{column}="

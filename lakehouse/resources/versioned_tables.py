@@ -1,0 +1,146 @@
+"""Storage of versioned tables (SCD type 2): version partitions plus one checkpoint of the state.
+
+A versioned table is an ordinary partitioned table (`valid_from=D/`, committed by `_SUCCESS`)
+whose output metadata names its key (`lakehouse/versioned`). Beside its partitions it keeps:
+- `_versioned.json`: the key and the partition column, for readers outside Spark (`lakehouse sql`);
+- `_checkpoint/as_of=C/`: the state as of day C (latest live version per key, as stored), so a
+  read of the state as of D opens the checkpoint and the partitions (C, D] instead of every day
+  since the first. It is refreshed when a run ends CHECKPOINT_DAYS or more after it, so a daily
+  read opens at most that many day folders whatever the length of history; only the newest is
+  kept (storage stays ~one table's size beside the versions). A run that rewrites days on or
+  before C drops it first (it may no longer be true); the next read then scans from the first
+  day once, and that run writes a new one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+from dagster import PartitionKeyRange, PartitionsDefinition
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
+
+from lakehouse.resources.storage import MARKER, Storage
+from lakehouse.versioning.as_of import latest
+
+VERSIONED = "lakehouse/versioned"  # output metadata: the key columns of a versioned table
+VERSIONED_FILE = "_versioned.json"
+CHECKPOINT = "_checkpoint"
+CHECKPOINT_COLUMN = "as_of"
+CHECKPOINT_DAYS = 30
+_ANY = ("0000-00-00", "9999-99-99")
+
+
+class MissingPartitionsError(Exception):
+    """An upstream table lacks partitions a run needs."""
+
+
+class OldLayoutError(Exception):
+    """A table folder holds partitions of an earlier layout; it must be rebuilt."""
+
+
+def _day(key: str) -> datetime.date:
+    return datetime.date.fromisoformat(key)
+
+
+def check_layout(store: Storage, table: str, column: str, asset: str) -> None:
+    """Fail with what to do when the table's partition folders are not `column=` ones."""
+    found = store.partition_columns(table) - {column}
+    if not found:
+        return
+    old = sorted(found)[0]
+    days = sorted(store.partition_values(table, old))
+    span = f"{days[0]}...{days[-1]}" if days else "<first day>...<last day>"
+    raise OldLayoutError(
+        f"{asset} at {table} was written by an earlier layout (partition folders `{old}=`, this version "
+        f"writes `{column}=`). Move that folder aside (or delete it) together with the tables built from it, "
+        f"then rebuild them: dagster asset materialize -m lakehouse.definitions --select '{asset}*' "
+        f"--partition-range {span}"
+    )
+
+
+def _checkpoints(store: Storage, table: str, at_most: str) -> list[str]:
+    return sorted(store.committed_partitions(store.join(table, CHECKPOINT), CHECKPOINT_COLUMN, _ANY[0], at_most))
+
+
+def history(
+    spark: SparkSession,
+    store: Storage,
+    table: str,
+    column: str,
+    schema: StructType,
+    partitions_def: PartitionsDefinition,
+    up_to: str,
+    state_day: str | None,
+    asset: str,
+) -> DataFrame:
+    """The versions a reader needs to know the state on every day from `state_day` to `up_to`.
+
+    That is the newest checkpoint on or before `state_day` plus every partition after it through
+    `up_to` (all of them from the first day when there is no checkpoint), all committed.
+    `state_day` None: the state before the first day (so no checkpoint can serve).
+    """
+    check_layout(store, table, column, asset)
+    checkpoints = _checkpoints(store, table, state_day) if state_day else []
+    first = partitions_def.get_first_partition_key()
+    if checkpoints:
+        first = (_day(checkpoints[-1]) + datetime.timedelta(days=1)).isoformat()
+    reader = spark.read.schema(schema)
+    frames = []
+    if checkpoints:
+        frames.append(reader.parquet(store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={checkpoints[-1]}")))
+    if first <= up_to:
+        wanted = partitions_def.get_partition_keys_in_range(PartitionKeyRange(first, up_to))
+        committed = store.committed_partitions(table, column, first, up_to)
+        missing = [key for key in wanted if key not in committed]
+        if missing:
+            raise MissingPartitionsError(
+                f"{asset} is missing partition(s) {missing[0]}...{missing[-1]} ({len(missing)} partitions) "
+                f"needed to know its state as of {state_day or first}; materialize them first (e.g. dagster asset "
+                f"materialize -m lakehouse.definitions --select '{asset}' --partition-range {missing[0]}...{missing[-1]})"
+            )
+        paths = [store.join(table, f"{column}={key}") for key in wanted]
+        frames.append(reader.option("basePath", table).parquet(*paths))
+    if not frames:
+        return spark.createDataFrame([], schema)
+    union = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+    return union.select(*schema.fieldNames())
+
+
+def before_commit(store: Storage, table: str, first_key: str) -> None:
+    """Drop checkpoints the run's days may change (as of its first day or later)."""
+    for day in store.committed_partitions(store.join(table, CHECKPOINT), CHECKPOINT_COLUMN, first_key, _ANY[1]):
+        store.delete_tree(store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={day}"))
+
+
+def after_commit(
+    spark: SparkSession,
+    store: Storage,
+    table: str,
+    column: str,
+    key: list[str],
+    schema: StructType,
+    partitions_def: PartitionsDefinition,
+    last_key: str,
+    staging: str,
+    asset: str,
+) -> str | None:
+    """Write `_versioned.json` and, when due, a checkpoint as of the run's last day; returns its day."""
+    store.write_text(store.join(table, VERSIONED_FILE), json.dumps({"key": key, "partition": column}))
+    existing = _checkpoints(store, table, _ANY[1])
+    if existing and (_day(last_key) - _day(existing[-1])).days < CHECKPOINT_DAYS:
+        return None
+    versions = history(spark, store, table, column, schema, partitions_def, last_key, last_key, asset)
+    staged = store.join(staging, f"checkpoint-{uuid.uuid4().hex}")
+    try:
+        latest(versions, key).select(*schema.fieldNames()).coalesce(1).write.parquet(staged)
+        store.write_text(store.join(staged, MARKER), "")
+        store.replace_tree(staged, store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={last_key}"))
+    finally:
+        store.delete_tree(staged)
+    for day in existing:
+        if day != last_key:
+            store.delete_tree(store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={day}"))
+    return last_key

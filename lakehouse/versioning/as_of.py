@@ -1,0 +1,104 @@
+"""THE as-of reader of versioned tables: every "table on day D" in the project goes through here.
+
+A history frame holds stored versions (the table's columns plus VERSION_COLUMNS), e.g. what the
+IO manager loads for a versioned input: a checkpoint of the state before the run plus the version
+partitions since. The state as of D is, per key, the latest version with valid_from <= D (by
+valid_from, version_in_day), and nothing for a key whose latest version is a deletion. At day
+granularity a key's last version of a day stands for that day; `valid_to` is the next day the key
+changed (null while it is still valid).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lakehouse.versioning.spec import IS_DELETED, SEQ, VALID_FROM, VALID_FROM_TS
+
+AS_OF = "as_of"  # the day a state is taken on, in frames holding states of several days
+VALID_TO = "valid_to"
+VALID_TO_TS = "valid_to_ts"
+IS_CURRENT = "is_current"
+
+
+def _newest_first(key: Sequence[str]) -> Window:
+    return Window.partitionBy(*key).orderBy(F.col(VALID_FROM).desc(), F.col(SEQ).desc())
+
+
+def latest(history: DataFrame, key: Sequence[str], day: datetime.date | None = None) -> DataFrame:
+    """The state as of `day` (after all of `history` when None): one row per live key, version columns kept."""
+    frame = history if day is None else history.where(F.col(VALID_FROM) <= F.lit(day))
+    ranked = frame.withColumn("_asof_rank", F.row_number().over(_newest_first(key)))
+    return ranked.where((F.col("_asof_rank") == 1) & ~F.col(IS_DELETED)).drop("_asof_rank")
+
+
+def with_validity(history: DataFrame, key: Sequence[str]) -> DataFrame:
+    """Every version with `valid_to`, `valid_to_ts` (the next version's start) and `is_current`, derived."""
+    following = Window.partitionBy(*key).orderBy(VALID_FROM, SEQ)
+    return (
+        history.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))
+        .withColumn(VALID_TO_TS, F.lead(VALID_FROM_TS).over(following))
+        .withColumn(IS_CURRENT, F.col(VALID_TO).isNull() & ~F.col(IS_DELETED))
+    )
+
+
+def intervals(history: DataFrame, key: Sequence[str]) -> DataFrame:
+    """The live day intervals: a key's last version of each day it changed, valid [valid_from, valid_to)."""
+    end_of_day = history.withColumn(
+        "_asof_rank", F.row_number().over(Window.partitionBy(*key, VALID_FROM).orderBy(F.col(SEQ).desc()))
+    ).where(F.col("_asof_rank") == 1)
+    following = Window.partitionBy(*key).orderBy(VALID_FROM)
+    with_end = end_of_day.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))
+    return with_end.where(~F.col(IS_DELETED)).drop("_asof_rank")
+
+
+def _valid_on(day: Column) -> Column:
+    return (F.col(VALID_FROM) <= day) & (F.col(VALID_TO).isNull() | (day < F.col(VALID_TO)))
+
+
+def states_at(history: DataFrame, key: Sequence[str], days: DataFrame) -> DataFrame:
+    """The state as of every day in `days` (a small frame with an `as_of` column), with that column."""
+    live = intervals(history, key)
+    chosen = F.broadcast(days.select(AS_OF).distinct())
+    return live.join(chosen, _valid_on(F.col(AS_OF))).drop(VALID_TO)
+
+
+def join_as_of(
+    frame: DataFrame,
+    day: str,
+    history: DataFrame,
+    key: Sequence[str],
+    on: Sequence[tuple[str, str]],
+    columns: Sequence[str | Column],
+    how: str = "left",
+) -> DataFrame:
+    """`frame` plus `columns` of the `history` versions valid on each row's `day`, matched `on` (frame, history) pairs.
+
+    `key` is the history's own key (what identifies a version's row); `on` may use part of it
+    (e.g. a bridge by one of its two ids), and then a row can match several versions.
+    """
+    live = intervals(history, key)
+    matches = live.select(
+        *[F.col(theirs).alias(f"_asof_on{i}") for i, (_, theirs) in enumerate(on)],
+        F.col(VALID_FROM).alias("_asof_from"),
+        F.col(VALID_TO).alias("_asof_to"),
+        *columns,
+    )
+    at = F.col(day)
+    condition = (F.col("_asof_from") <= at) & (F.col("_asof_to").isNull() | (at < F.col("_asof_to")))
+    for i, (mine, _) in enumerate(on):
+        condition = condition & (frame[mine] == F.col(f"_asof_on{i}"))
+    joined = frame.join(matches, condition, how)
+    return joined.drop("_asof_from", "_asof_to", *[f"_asof_on{i}" for i in range(len(on))])
+
+
+def change_days(histories: Sequence[DataFrame], first: datetime.date, last: datetime.date) -> DataFrame:
+    """The days in [first, last] on which any of `histories` has a version, as a frame of `as_of`."""
+    days = None
+    for history in histories:
+        found = history.where(F.col(VALID_FROM).between(F.lit(first), F.lit(last))).select(F.col(VALID_FROM).alias(AS_OF))
+        days = found if days is None else days.unionByName(found)
+    return days.distinct()
