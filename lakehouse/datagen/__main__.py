@@ -1,4 +1,5 @@
-"""CLI: `python -m lakehouse.datagen <domain> [--seed N] [--scale F] [--start] [--end] [--out] [--db-url URL]`."""
+"""CLI: `python -m lakehouse.datagen <domain> [--seed N] [--scale F] [--start] [--end] [--out] [--db-url URL]
+[--orders N] [--updates F]`."""
 
 from __future__ import annotations
 
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--orders", type=int, default=None, metavar="N",
                         help="rainforest: this many orders instead of 5,000 x scale (users and products "
                         "still follow --scale)")
+    parser.add_argument("--updates", type=float, default=0.0, metavar="F",
+                        help="rainforest: share (0..0.5) of users, products and seller offers that change "
+                        "during the range, as re-sent rows and dated sellerproduct@<date>.csv exports "
+                        "(default: 0.0; the demo uses 0.02)")
     return parser
 
 
@@ -97,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         if "orders" not in _parameters(args.domain):
             parser.error(f"--orders: the {args.domain} generator has no order count")
         kwargs["orders"] = args.orders
+    if "updates" in _parameters(args.domain):
+        kwargs["updates"] = args.updates  # always: the registry entry carries the demo's share
+    elif args.updates:
+        parser.error(f"--updates: the {args.domain} generator has no changes to draw")
     out = args.out if args.out is not None else default_out(args.domain)
     began = time.perf_counter()
     try:
@@ -112,7 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.domain}: wrote {len(report.paths)} file(s) [{files}], {report.rows} rows, "
         f"dates {report.first_date}..{report.last_date}{loaded} ({time.perf_counter() - began:.2f} s)"
     )
+    if kwargs.get("updates"):
+        print(f"{args.domain}: {_updates_line(report.updates)}")
     return 0
+
+
+def _updates_line(updates: dict[str, int]) -> str:
+    """The changes a run drew, e.g. 'updates: appuser +3 re-sent rows, ..., sellerproduct -9 dropped pairs'."""
+    return "updates: " + ", ".join(
+        f"{table} -{n} dropped pairs" if table == "sellerproduct" else f"{table} +{n} re-sent rows"
+        for table, n in updates.items()
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,22 @@ foreign keys or check constraints holds, so CSV and PostgreSQL carry the same ro
 - null_user_event (1): a 'view' clickstream event with NULL user_id.
 Fault items and events come after the regular ones (highest ids). Without the orphan-product
 items, every order's total_price is exactly the sum of quantity * (base_price + tax).
+
+Changes during the range (`updates=F`, 0 <= F <= 0.5; 0 by default, DEMO_UPDATES for the demo), so
+versioned dimensions (SCD type 2) have something to version. They are drawn with their own RNG
+after the base data, so the base rows are the same bytes whatever F; every change falls on a day
+strictly after `start` and up to `end` (see rainforest_updates for the details):
+- appuser, product: a changed entity is a re-sent row (same key, new values, last_updated_ts = the
+  change time) appended to `<table>.csv` in last_updated_ts order, as an incremental export appends
+  changed rows: F of the users get a new email (every second one also flips is_active, and the
+  first fifth change twice, on two days), F of the products a new price. Orders keep their prices.
+- sellerproduct has no timestamp, so its history comes as dated full exports: F of the pairs are
+  dropped on up to 3 days; `sellerproduct.csv` is the current export (no dropped pair) and
+  `sellerproduct@<date>.csv` the table as exported at the end of <date>, one per drop day (dated
+  the day before it). Contract (the CSV source's): the extract of day X is the export with the
+  smallest date >= X, else `<table>.csv`. Stale dated exports of an earlier run are removed.
+The PostgreSQL load holds the current state only: the latest row per key of appuser and product
+(greatest last_updated_ts), the current sellerproduct; dated exports are not loaded.
 """
 
 from __future__ import annotations
@@ -53,6 +69,10 @@ FAULTS = {
 PURCHASE_SHARE, ADD_TO_CART_SHARE = 0.1, 0.25
 DAY = 86400
 CHUNK_ROWS = 20_000
+MAX_UPDATES = 0.5  # beyond half the entities changing, the base data would no longer be the bulk
+PRICES = (1000, 50000)  # 10.00..500.00 in cents
+DEMO_UPDATES = 0.02  # the share the demo generates, so its dimensions carry versions
+DATED_EXPORTS = ("sellerproduct",)  # tables whose history comes as `<table>@<date>.csv`
 
 CATEGORIES = (
     "Electronics", "Books", "Home & Kitchen", "Toys", "Garden", "Sports", "Beauty", "Grocery",
@@ -84,7 +104,8 @@ class GenerationReport:
     rows: int
     first_date: date
     last_date: date
-    table_rows: dict[str, int]
+    table_rows: dict[str, int]  # rows in each `<table>.csv` (re-sent rows included, dated exports not)
+    updates: dict[str, int]  # re-sent appuser and product rows, dropped sellerproduct pairs
     database: str | None = None  # the loaded URL, password shown as ***
 
 
@@ -120,6 +141,19 @@ class _Clock:
         self.days = [(origin + timedelta(i)).isoformat() for i in range((end - origin).days + 1)]
         self.first, self.last = self.hi, self.lo
 
+    def change_days(self, n: int) -> list[int]:
+        """n distinct days (indexes into `days`; fewer if the range has fewer) after start, ascending."""
+        later = range(self.lo // DAY + 1, len(self.days))
+        return sorted(self.rng.sample(later, min(n, len(later))))
+
+    def on(self, day: int) -> int:
+        """A second of `day`, uniformly."""
+        return day * DAY + self.rng.randrange(DAY)
+
+    def change(self) -> int:
+        """A second on a day strictly after start and up to end, uniformly (a later change)."""
+        return self.on(self.change_days(1)[0])
+
     def event(self) -> int:
         """A second in start..end, uniformly; remembered for the report's date range."""
         t = self.rng.randint(self.lo, self.hi)
@@ -144,6 +178,7 @@ class _Tables:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.tables = upstream().TABLES
         self.out_dir, self.writers, self.rows = out_dir, {}, dict.fromkeys(self.tables, 0)
+        self.exports: list[str] = []
         for name, table in self.tables.items():
             fh = stack.enter_context(open(out_dir / f".{name}.csv.tmp", "w", encoding="utf-8", newline=""))
             self.writers[name] = csv.writer(fh, lineterminator="\n")
@@ -153,11 +188,25 @@ class _Tables:
         self.writers[name].writerows(rows)
         self.rows[name] += len(rows)
 
+    def export(self, name: str, day: str, rows: list[list]) -> None:
+        """The dated full export `<name>@<day>.csv`, as a hidden temp file until `publish`."""
+        file = f"{name}@{day}.csv"
+        with open(self.out_dir / f".{file}.tmp", "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(self.tables[name].column_names)
+            writer.writerows(rows)
+        self.exports.append(file)
+
     def publish(self) -> tuple[Path, ...]:
-        paths = tuple(self.out_dir / f"{name}.csv" for name in self.tables)
-        for name, path in zip(self.tables, paths):
-            os.replace(self.out_dir / f".{name}.csv.tmp", path)
-        return paths
+        files = [f"{name}.csv" for name in self.tables] + self.exports
+        for file in files:
+            os.replace(self.out_dir / f".{file}.tmp", self.out_dir / file)
+        # A dated export left by an earlier run would be read as this run's history: remove it.
+        for name in DATED_EXPORTS:
+            for stale in self.out_dir.glob(f"{name}@*.csv"):
+                if stale.name not in files:
+                    stale.unlink()
+        return tuple(self.out_dir / file for file in files)
 
 
 def generate(
@@ -168,37 +217,61 @@ def generate(
     end: date = DEFAULT_END,
     db_url: str | None = None,
     orders: int | None = None,
+    updates: float = 0.0,
 ) -> GenerationReport:
-    """Write the 13 tables as CSV into out_dir and, given db_url, load them into PostgreSQL too."""
+    """Write the 13 tables as CSV into out_dir and, given db_url, load them into PostgreSQL too.
+
+    `updates` is the share of users, products and seller offers that change during the range.
+    """
+    from lakehouse.datagen.rainforest_updates import draw, write  # it builds on this module's helpers
+
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
+    if not 0 <= updates <= MAX_UPDATES:
+        raise ValueError(f"updates must be a share between 0 and {MAX_UPDATES}, got {updates}")
+    if updates and (end - start).days < 2:  # a user changing twice needs two days after start
+        raise ValueError(f"updates need at least two days after start, got {start}..{end}")
     if out_dir is None and db_url is None:
         raise ValueError("give an output folder, a database URL, or both")
     if out_dir is None:  # database only: the CSV files are the COPY input, then discarded
         with tempfile.TemporaryDirectory(prefix="rainforest-") as tmp:
-            report = generate(Path(tmp), seed, scale, start, end, db_url, orders)
+            report = generate(Path(tmp), seed, scale, start, end, db_url, orders, updates)
         return replace(report, paths=())
     with ExitStack() as stack:
         out = _Tables(stack, Path(out_dir))
         clock = _Clock(random.Random(seed), start, end)
-        _write(out, clock, counts(scale, orders))
+        base = _write(out, clock, counts(scale, orders))
+        changes = draw(_Clock(random.Random(f"{seed}:updates"), start, end), base, updates)
+        write(out, base, changes)
     paths = out.publish()
     if db_url is not None:
         load(db_url, Path(out_dir))
     return GenerationReport(
         paths=paths, rows=sum(out.rows.values()), first_date=date.fromisoformat(clock.text(clock.first)[:10]),
         last_date=date.fromisoformat(clock.text(clock.last)[:10]), table_rows=dict(out.rows),
-        database=None if db_url is None else redact(db_url),
+        updates=changes.counts(), database=None if db_url is None else redact(db_url),
     )
 
 
-def _write(out: _Tables, clock: _Clock, n: dict[str, int]) -> None:
-    """Every table, in an order that keeps the draws (and so the bytes) fixed for a seed."""
+@dataclass(frozen=True)
+class _Base:
+    """The base rows the changes are drawn from (sellerproduct's pairs are not written yet)."""
+
+    n_users: int
+    users: list[list]
+    products: list[list]
+    prices: list[int]  # cents, by product_id - 1
+    pairs: list[list[int]]
+
+
+def _write(out: _Tables, clock: _Clock, n: dict[str, int]) -> _Base:
+    """Every table but sellerproduct, in an order that keeps the draws (and so the bytes) fixed for a seed."""
     rng, n_users, n_products = clock.rng, n["users"], n["products"]
-    user_created = _entities(out, clock, n_users)
-    prices = [rng.randint(1000, 50000) for _ in range(n_products)]  # 10.00..500.00 in cents
+    users = _entities(out, clock, n_users)
+    user_created = [None] + [row[4] for row in users]  # created_ts by user_id
+    prices = [rng.randint(*PRICES) for _ in range(n_products)]
     products = []
     for p in range(1, n_products + 1):
         adj, noun, brand = rng.choice(ADJECTIVES), rng.choice(NOUNS), rng.randint(1, N_BRANDS)
@@ -222,7 +295,6 @@ def _write(out: _Tables, clock: _Clock, n: dict[str, int]) -> None:
         for p in sorted(rng.sample(range(1, n_products + 1), min(n_products, rng.randint(1, 10)))):
             pairs.append([s, p])
             sellers_of[p].append(s)
-    out.write("sellerproduct", pairs)
     first_bought, first_sold, orders_of, order_ts = _orders(out, clock, n, prices, sellers_of)
     out.write("buyer", [[b, u, first_bought[b], user_created[u]] for b, u in enumerate(buyer_user, 1)])
     out.write("seller", [[s, u, first_sold[s], user_created[u]] for s, u in enumerate(seller_user, 1)])
@@ -230,17 +302,17 @@ def _write(out: _Tables, clock: _Clock, n: dict[str, int]) -> None:
     for b, u in enumerate(buyer_user, 1):
         user_orders[u] = orders_of[b]
     _clickstream(out, clock, n, user_orders, order_ts)
+    return _Base(n_users, users, products, prices, pairs)
 
 
-def _entities(out: _Tables, clock: _Clock, n_users: int) -> list[str | None]:
-    """appuser, category, brand and manufacturer; returns each user's created_ts by user_id."""
+def _entities(out: _Tables, clock: _Clock, n_users: int) -> list[list]:
+    """appuser, category, brand and manufacturer; returns the appuser rows."""
     rng = clock.rng
     active = set(rng.sample(range(1, n_users + 1), round(ACTIVE_SHARE * n_users)))
-    users, created = [], [None]
+    users = []
     for u in range(1, n_users + 1):
         name = f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}{u}".lower().replace("'", "")
         audit = clock.audit(n_users)
-        created.append(audit[0])
         users.append([u, name, f"{name}@example.com", "true" if u in active else "false", *audit])
     out.write("appuser", users)
     out.write("category", [[c, name, *clock.audit(n_users)] for c, name in enumerate(CATEGORIES, 1)])
@@ -248,7 +320,7 @@ def _entities(out: _Tables, clock: _Clock, n_users: int) -> list[str | None]:
                                         ("manufacturer", MAKER_WORDS, N_MAKERS, MAKER_TYPES)):
         names = rng.sample([f"{a} {b}" for a in words[0] for b in words[1]], n_rows)
         out.write(table, [[i, name, rng.choice(kinds), *clock.audit(n_users)] for i, name in enumerate(names, 1)])
-    return created
+    return users
 
 
 def _orders(out: _Tables, clock: _Clock, n: dict[str, int], prices: list[int], sellers_of: list[list[int]]):
@@ -291,7 +363,7 @@ def _orders(out: _Tables, clock: _Clock, n: dict[str, int], prices: list[int], s
         p = rng.randint(1, n_products)
         items.append(item(n_orders + 1 + j, p, prices[p - 1], clock.text(clock.event())))
     for j, h in enumerate(hosts):
-        items.append(item(h + 1, n_products + 1 + j, rng.randint(1000, 50000), clock.text(order_ts[h])))
+        items.append(item(h + 1, n_products + 1 + j, rng.randint(*PRICES), clock.text(order_ts[h])))
     out.write("orderitem", items)
     out.write("orders", orders)
     return first_bought, first_sold, orders_of, order_ts
