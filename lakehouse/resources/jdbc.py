@@ -78,7 +78,9 @@ class JdbcTables(TableSource):
             return f"postgresql (invalid URL in {self.setting}; schema {self.db_schema})"
         return f"postgresql://{target.where} (schema {self.db_schema})"
 
-    def read(self, spark, table, schema, time_column=None, start=None, end=None) -> DataFrame:
+    def read(self, spark, table, schema, time_column=None, start=None, end=None, export=None) -> DataFrame:
+        if export is not None:
+            raise ValueError(f"a database holds no dated exports (asked for {table} as of {export})")
         conditions = []
         if time_column is not None and start is not None:
             conditions.append(f"{quote(time_column)} >= TIMESTAMP '{bound_text(start)}'")
@@ -87,7 +89,7 @@ class JdbcTables(TableSource):
         frame = self._query(spark, table, schema, conditions)
         return frame.select(*(F.col(f.name).cast(f.dataType).alias(f.name) for f in schema))
 
-    def invalid(self, spark, table, schema, time_column=None) -> DataFrame:
+    def invalid(self, spark, table, schema, time_column=None, export=None) -> DataFrame:
         # A typed database cannot hold an unparseable value: only a missing time makes a row unplaceable.
         if time_column is None:
             return empty_invalid(spark)

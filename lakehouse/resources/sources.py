@@ -2,11 +2,16 @@
 
 Both sources honour one contract (`TableSource`): `read` returns the rows a window holds, typed
 exactly as the caller's StructType; `invalid` returns every row `read` can never return, with a
-reason. Sources know no domain: the caller passes the table name, its schema and its time column.
+reason; `exports` lists the dated earlier exports of a table (the table as it stood at the end of
+that day), which `read(..., export=day)` reads, so a table without timestamps still has a history.
+A database source has none: it holds the current state only. Sources know no domain: the caller passes the table name, its schema and its time column.
 PostgreSQL over Spark JDBC lives in `lakehouse.resources.jdbc`.
 """
 
-from datetime import UTC, datetime
+import glob
+import os
+import re
+from datetime import UTC, date, datetime
 
 from dagster import ConfigurableResource
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -39,13 +44,24 @@ class TableSource(ConfigurableResource):
         time_column: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        export: date | None = None,
     ) -> DataFrame:
-        """Rows whose `time_column` is in [start, end) (None: open bound), typed exactly as `schema`."""
+        """Rows whose `time_column` is in [start, end) (None: open bound), typed exactly as `schema`.
+
+        `export`: read that dated export (one of `exports(table)`) instead of the current table.
+        """
         raise NotImplementedError
 
-    def invalid(self, spark: SparkSession, table: str, schema: StructType, time_column: str | None = None) -> DataFrame:
+    def invalid(
+        self, spark: SparkSession, table: str, schema: StructType, time_column: str | None = None,
+        export: date | None = None,
+    ) -> DataFrame:  # fmt: skip
         """Every row `read` can never return, as `reason` and `record` (the row's values as JSON)."""
         raise NotImplementedError
+
+    def exports(self, table: str) -> list[date]:
+        """The days of the table's dated earlier exports, in order (none by default)."""
+        return []
 
     def describe(self) -> str:
         """Where the tables come from, for logs and metadata (never a secret)."""
@@ -88,7 +104,10 @@ def empty_invalid(spark: SparkSession) -> DataFrame:
 
 
 class CsvTables(TableSource):
-    """CSV exports `<root>/<domain>/<table>.csv` (header = column names), read with `LandingFiles`."""
+    """CSV exports `<root>/<domain>/<table>.csv` (header = column names), read with `LandingFiles`.
+
+    `<table>@YYYY-MM-DD.csv` beside it is a dated earlier export: the table at the end of that day.
+    """
 
     root: str
     domain: str
@@ -96,23 +115,32 @@ class CsvTables(TableSource):
     def describe(self) -> str:
         return f"csv:{LandingFiles(root=self.root).folder(self.domain)}"
 
-    def read(self, spark, table, schema, time_column=None, start=None, end=None) -> DataFrame:
-        checked = self._checked(spark, table, schema, time_column)
+    def exports(self, table: str) -> list[date]:
+        folder = LandingFiles(root=self.root).folder(self.domain)
+        names = (os.path.basename(p) for p in glob.glob(os.path.join(folder, f"{glob.escape(table)}@*.csv")))
+        found = (re.fullmatch(rf"{re.escape(table)}@(\d{{4}}-\d{{2}}-\d{{2}})\.csv", n) for n in names)
+        return sorted(date.fromisoformat(m.group(1)) for m in found if m)
+
+    def read(self, spark, table, schema, time_column=None, start=None, end=None, export=None) -> DataFrame:
+        checked = self._checked(spark, table, schema, time_column, export)
         # A missing time only keeps a row out of bounded windows, which `in_window` does.
         typing = F.filter(_REASONS, lambda r: ~r.startswith("missing_time:"))
         good = checked.filter(F.size(typing) == 0).select(*(f.name for f in schema))
         return in_window(good, schema, time_column, start, end)
 
-    def invalid(self, spark, table, schema, time_column=None) -> DataFrame:
-        checked = self._checked(spark, table, schema, time_column)
+    def invalid(self, spark, table, schema, time_column=None, export=None) -> DataFrame:
+        checked = self._checked(spark, table, schema, time_column, export)
         bad = checked.filter(F.size(_REASONS) > 0)
         return bad.select(F.concat_ws(";", _REASONS).alias(REASON), RECORD)
 
-    def _checked(self, spark: SparkSession, table: str, schema: StructType, time_column: str | None) -> DataFrame:
+    def _checked(
+        self, spark: SparkSession, table: str, schema: StructType, time_column: str | None, export: date | None
+    ) -> DataFrame:
         """Typed schema columns, `_reasons` (why `read` may not return a row) and the raw `record`."""
         if time_column is not None and time_column not in schema.names:
             raise ValueError(f"time column {time_column!r} is not in the schema of {table}")
-        raw = LandingFiles(root=self.root).read_csv(spark, self.domain, pattern=f"{table}.csv")
+        name = f"{table}.csv" if export is None else f"{table}@{export.isoformat()}.csv"
+        raw = LandingFiles(root=self.root).read_csv(spark, self.domain, pattern=glob.escape(name))
         names = [f.name for f in schema]
         header = set(raw.columns)
         for name in names:

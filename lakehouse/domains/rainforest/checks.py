@@ -7,7 +7,8 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetIn, PreviewWar
 from pyspark.sql import functions as F
 
 from lakehouse.domains.rainforest import schemas
-from lakehouse.domains.rainforest.columns import ORDER_DATE, SNAPSHOT_DATE
+from lakehouse.domains.rainforest.columns import ORDER_DATE
+from lakehouse.versioning import SEQ, VALID_FROM
 from lakehouse.domains.rainforest.keys import PARTITIONS, bronze, gold, interface, silver
 from lakehouse.quality.checks import Check, asset_checks
 from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates, row_accounting
@@ -51,12 +52,17 @@ def _accounting(fact: str, upstream: str) -> AssetChecksDefinition:
     return _check
 
 
+def _versions(key: list[str], checks: list[Check]) -> list[AssetChecksDefinition]:
+    """Checks of a versioned table: they judge the versions the run wrote, not the history before."""
+    return asset_checks(key, PARTITIONS, checks, run_days_of=VALID_FROM)
+
+
 CHECKS = [
     *asset_checks(bronze("orders"), PARTITIONS, [unique("order_id")]),
-    *asset_checks(silver("dim_buyer"), PARTITIONS, [unique(SNAPSHOT_DATE, "buyer_id"), schema(schemas.DimBuyer)]),
-    *asset_checks(silver("dim_seller"), PARTITIONS, [unique(SNAPSHOT_DATE, "seller_id")]),
-    *asset_checks(silver("dim_category"), PARTITIONS, [unique(SNAPSHOT_DATE, "category_id")]),
-    *asset_checks(silver("dim_product"), PARTITIONS, [unique(SNAPSHOT_DATE, "product_id"), schema(schemas.DimProduct)]),
+    *_versions(silver("dim_buyer"), [unique(VALID_FROM, SEQ, "buyer_id"), schema(schemas.DimBuyer)]),
+    *_versions(silver("dim_seller"), [unique(VALID_FROM, SEQ, "seller_id")]),
+    *_versions(silver("dim_category"), [unique(VALID_FROM, SEQ, "category_id")]),
+    *_versions(silver("dim_product"), [unique(VALID_FROM, SEQ, "product_id"), schema(schemas.DimProduct)]),
     *asset_checks(silver("fact_orders"), PARTITIONS, [unique("order_id"), schema(schemas.FactOrder)]),
     *asset_checks(silver("fact_order_items"), PARTITIONS, [unique("order_item_id"), schema(schemas.FactOrderItem)]),
     *asset_checks(silver("fact_clickstream"), PARTITIONS, [unique("event_id"), schema(schemas.FactClickstream)]),

@@ -1,10 +1,16 @@
-"""Bronze snapshots -> silver dimensions and bridges (pure: DataFrames in, DataFrames out).
+"""Bronze versions -> silver versioned dimensions and bridges (pure: DataFrames in, DataFrames out).
 
-Every input is a bronze snapshot frame: the table's upstream columns, `_extracted_at` and
-`partition_date` (the snapshot day; a row repeats once per day it exists, a frame may hold many
-days). Every join and every lookup matches on `partition_date` too, so days never mix.
+Inputs are bronze histories (versions, see `lakehouse.versioning`) of the nine state tables. A
+silver dimension is a function of its inputs' states, so it can only change on a day one of them
+changed: for a run over [first, last] every such day is evaluated (plus the day before `first`, the
+baseline), each input taken as of that day through `versioning.as_of.states_at`, and
+`track.by_comparison` turns the day-to-day differences into versions (new, changed, deleted). The
+evaluated days are a handful in a daily run and only the days with changes in a backfill: the
+work follows the changes, not days x rows.
 
-Rules (a breaking row is rejected with its reasons, never dropped silently), in this order:
+On each evaluated day the states are judged as snapshots (a frame may hold many days; every join
+and lookup matches the day too, so days never mix). Rules (a breaking row is rejected with its
+reasons, never dropped silently), in this order:
   1. `null_key:<col>` for each null key column: the upstream key, plus `user_id` in buyer/seller;
   2. `unknown_user` (buyer, seller: no valid appuser with that user_id that day),
      `unknown_product` then `unknown_category` (bridges: no valid product / category that day;
@@ -12,20 +18,19 @@ Rules (a breaking row is rejected with its reasons, never dropped silently), in 
   3. `duplicate_key`: rows sharing a key on one day keep one survivor (see `rejects.split`).
 Several failures give one reject row, reasons ';'-joined in that order. A reference rule only
 judges a non-null column (a null one is already `null_key`). "Valid" means passing every rule.
+`dimension_rejects` lists a bronze version that breaks a rule once, on the day it began
+(`rejected_on`), judged against the states as of that day. A version that becomes valid later
+(its user appears) enters the dimension that later day; one whose reference goes away leaves it
+(a deletion version), without a new reject.
 
-Accounting, per table and per `partition_date` (I = bronze rows, R = that table's reject rows):
-  - buyer:           I = rows of dim_buyer + R  (each valid buyer joins exactly one appuser row)
-  - seller:          I = rows of dim_seller + R
-  - category:        I = rows of dim_category + R
-  - product:         I = rows of dim_product + R  (left joins: a missing brand/manufacturer gives nulls)
-  - productcategory: I = rows of brg_product_category + R
-  - sellerproduct:   I = rows of brg_seller_product + R
+On each evaluated day (I = that day's state rows of a bronze table, R = its rejects that day):
+  - buyer, seller, category, product, productcategory, sellerproduct:
+                     I = rows of the dimension's state that day + R
   - appuser, brand, manufacturer (lookups, no output of their own):
-                     I = number of distinct non-null keys + R  (R = null_key and duplicate_key only);
-    the valid rows are the lookup side of dim_buyer/dim_seller (appuser) and dim_product (brand,
-    manufacturer), each of which may use a row any number of times, or not at all.
+                     I = number of distinct non-null keys + R  (R = null_key and duplicate_key only).
 """
 
+import datetime
 from functools import reduce
 
 from pyspark.sql import DataFrame
@@ -39,27 +44,43 @@ from lakehouse.domains.rainforest.columns import (
     DIM_PRODUCT,
     DIM_SELLER,
     PARTITION,
-    SNAPSHOT_DATE,
+    REJECTED_ON,
 )
 from lakehouse.domains.rainforest.rejects import flag_found, missing, null_key_rules, split
 from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.versioning import VALID_FROM, VALID_FROM_TS, Versioned, track
+from lakehouse.versioning.as_of import AS_OF, change_days, states_at
 
-REJECTS = ["table", "reason", "record", SNAPSHOT_DATE]
+REJECTS = ["table", "reason", "record", REJECTED_ON]
+CHANGED = "_changed_ts"  # a dimension row's latest input change time: its version's valid_from_ts
+_CARRY = (VALID_FROM, VALID_FROM_TS)  # what judging keeps of each input row's version
+
+# The silver versioned tables: key and columns (versioning adds the version columns).
+SPECS = {
+    "dim_buyer": Versioned(key=("buyer_id",), columns=tuple(DIM_BUYER)),
+    "dim_seller": Versioned(key=("seller_id",), columns=tuple(DIM_SELLER)),
+    "dim_category": Versioned(key=("category_id",), columns=tuple(DIM_CATEGORY)),
+    "dim_product": Versioned(key=("product_id",), columns=tuple(DIM_PRODUCT)),
+    "brg_product_category": Versioned(key=tuple(BRG_PRODUCT_CATEGORY), columns=tuple(BRG_PRODUCT_CATEGORY)),
+    "brg_seller_product": Versioned(key=tuple(BRG_SELLER_PRODUCT), columns=tuple(BRG_SELLER_PRODUCT)),
+}
+
+
+def _split(frame: DataFrame, name: str, rules) -> tuple[DataFrame, DataFrame]:
+    table = TABLES[name]
+    return split(frame, table, rules, table.key, by_day=True, date_column=AS_OF, carry=_CARRY)
 
 
 def _simple(frame: DataFrame, name: str, extra_keys: tuple[str, ...] = ()) -> tuple[DataFrame, DataFrame]:
     """Valid rows and rejects of a table judged on its own: null keys and duplicates only."""
-    table = TABLES[name]
-    rules = null_key_rules([*table.key, *extra_keys])
-    return split(frame, table, rules, table.key, by_day=True, date_column=SNAPSHOT_DATE)
+    return _split(frame, name, null_key_rules([*TABLES[name].key, *extra_keys]))
 
 
 def _user_role(frame: DataFrame, name: str, users: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Valid rows and rejects of buyer or seller: a role must point to a valid appuser that day."""
-    table = TABLES[name]
     flagged = flag_found(frame, "user_id", users, "user_id", by_day=True)
-    rules = [*null_key_rules([*table.key, "user_id"]), ("unknown_user", missing("user_id"))]
-    return split(flagged, table, rules, table.key, by_day=True, date_column=SNAPSHOT_DATE)
+    rules = [*null_key_rules([*TABLES[name].key, "user_id"]), ("unknown_user", missing("user_id"))]
+    return _split(flagged, name, rules)
 
 
 def _with_user(role: DataFrame, users: DataFrame, role_name: str, first_time: str) -> DataFrame:
@@ -78,7 +99,8 @@ def _with_user(role: DataFrame, users: DataFrame, role_name: str, first_time: st
         F.col("u.created_ts").alias("appuser_created_ts"),
         F.col("u.last_updated_by").alias("last_updated_by"),
         F.col("u.last_updated_ts").alias("last_updated_ts"),
-        F.col(f"r.{PARTITION}").alias(SNAPSHOT_DATE),
+        F.greatest(f"r.{VALID_FROM_TS}", f"u.{VALID_FROM_TS}").alias(CHANGED),
+        F.col(f"r.{PARTITION}").alias(AS_OF),
     )
 
 
@@ -100,11 +122,12 @@ def _product_dimension(products: DataFrame, brands: DataFrame, manufacturers: Da
         F.col("p.manufacturer_id").alias("manufacturer_id"),
         F.col("m.name").alias("manufacturer_name"),
         F.col("m.type").alias("manufacturer_type"),
-        F.col(f"p.{PARTITION}").alias(SNAPSHOT_DATE),
-    ).select(*DIM_PRODUCT)
+        F.greatest(f"p.{VALID_FROM_TS}", f"b.{VALID_FROM_TS}", f"m.{VALID_FROM_TS}").alias(CHANGED),
+        F.col(f"p.{PARTITION}").alias(AS_OF),
+    )
 
 
-def build_dimensions(
+def _snapshots(
     appuser: DataFrame,
     buyer: DataFrame,
     seller: DataFrame,
@@ -115,12 +138,7 @@ def build_dimensions(
     productcategory: DataFrame,
     sellerproduct: DataFrame,
 ) -> dict[str, DataFrame]:
-    """The silver dimensions, bridges and their rejects from the bronze snapshot frames.
-
-    Keys: dim_buyer, dim_seller, dim_category, dim_product, brg_product_category,
-    brg_seller_product (columns from `columns.py`) and rejects (`table, reason, record,
-    snapshot_date`). See the module docstring for the rules and the accounting identities.
-    """
+    """The judged dimensions on each evaluated day (`as_of`, plus CHANGED) and every reject that day."""
     users, user_rejects = _simple(appuser, "appuser")
     buyers, buyer_rejects = _user_role(buyer, "buyer", users)
     sellers, seller_rejects = _user_role(seller, "seller", users)
@@ -129,26 +147,20 @@ def build_dimensions(
     manufacturers, manufacturer_rejects = _simple(manufacturer, "manufacturer")
     products, product_rejects = _simple(product, "product")
 
-    table = TABLES["productcategory"]
     flagged = flag_found(productcategory, "product_id", products, "product_id", by_day=True)
     flagged = flag_found(flagged, "category_id", categories, "category_id", by_day=True)
     rules = [
-        *null_key_rules(table.key),
+        *null_key_rules(TABLES["productcategory"].key),
         ("unknown_product", missing("product_id")),
         ("unknown_category", missing("category_id")),
     ]
-    product_categories, product_category_rejects = split(
-        flagged, table, rules, table.key, by_day=True, date_column=SNAPSHOT_DATE
-    )
+    product_categories, product_category_rejects = _split(flagged, "productcategory", rules)
 
-    table = TABLES["sellerproduct"]
     flagged = flag_found(sellerproduct, "product_id", products, "product_id", by_day=True)
-    rules = [*null_key_rules(table.key), ("unknown_product", missing("product_id"))]
-    seller_products, seller_product_rejects = split(
-        flagged, table, rules, table.key, by_day=True, date_column=SNAPSHOT_DATE
-    )
+    rules = [*null_key_rules(TABLES["sellerproduct"].key), ("unknown_product", missing("product_id"))]
+    seller_products, seller_product_rejects = _split(flagged, "sellerproduct", rules)
 
-    snapshot = F.col(PARTITION).alias(SNAPSHOT_DATE)
+    day = F.col(PARTITION).alias(AS_OF)
     rejects = reduce(
         DataFrame.unionByName,
         [
@@ -157,13 +169,44 @@ def build_dimensions(
         ],
     )  # fmt: skip
     return {
-        "dim_buyer": _with_user(buyers, users, "buyer", "first_time_purchased_timestamp").select(*DIM_BUYER),
-        "dim_seller": _with_user(sellers, users, "seller", "first_time_sold_timestamp").select(*DIM_SELLER),
-        "dim_category": categories.withColumnRenamed("name", "category_name")
-        .select("*", snapshot)
-        .select(*DIM_CATEGORY),
+        "dim_buyer": _with_user(buyers, users, "buyer", "first_time_purchased_timestamp"),
+        "dim_seller": _with_user(sellers, users, "seller", "first_time_sold_timestamp"),
+        "dim_category": categories.select(
+            "*", F.col("name").alias("category_name"), F.col(VALID_FROM_TS).alias(CHANGED), day
+        ),
         "dim_product": _product_dimension(products, brands, manufacturers),
-        "brg_product_category": product_categories.select("*", snapshot).select(*BRG_PRODUCT_CATEGORY),
-        "brg_seller_product": seller_products.select("*", snapshot).select(*BRG_SELLER_PRODUCT),
-        "rejects": rejects.select(*REJECTS),
+        "brg_product_category": product_categories.select("*", F.lit(None).cast("timestamp").alias(CHANGED), day),
+        "brg_seller_product": seller_products.select("*", F.lit(None).cast("timestamp").alias(CHANGED), day),
+        "rejects": rejects,
     }
+
+
+def build_dimensions(histories: dict[str, DataFrame], first: datetime.date, last: datetime.date) -> dict[str, DataFrame]:
+    """The silver dimension and bridge versions of the days [first, last], and their rejects.
+
+    `histories` maps each bronze state table (appuser, buyer, seller, category, brand,
+    manufacturer, product, productcategory, sellerproduct) to its versions: enough of them to know
+    its state from the day before `first` through `last` (what the IO manager loads). Keys of the
+    result: the six SPECS tables (versions: their columns plus the version columns) and rejects
+    (`table, reason, record, rejected_on`). See the module docstring for the rules.
+    """
+    spark = next(iter(histories.values())).sparkSession
+    baseline = first - datetime.timedelta(days=1)
+    days = change_days(list(histories.values()), first, last).unionByName(
+        spark.createDataFrame([(baseline,)], f"{AS_OF} date")
+    )
+    states = {
+        name: states_at(history, TABLES[name].key, days).withColumnRenamed(AS_OF, PARTITION)
+        for name, history in histories.items()
+    }
+    judged = _snapshots(**states)
+    compared = days.where(F.col(AS_OF) >= F.lit(first))
+    built = {}
+    for name, spec in SPECS.items():
+        frame = judged[name].select(*spec.columns, CHANGED, AS_OF)
+        before = frame.where(F.col(AS_OF) == F.lit(baseline))
+        built[name] = track.by_comparison(frame.where(F.col(AS_OF) >= F.lit(first)), compared, before, spec, CHANGED)
+    # A reject is reported once: on the day the rejected version began, not on every later day.
+    rejects = judged["rejects"].where((F.col(AS_OF) >= F.lit(first)) & (F.col(VALID_FROM) == F.col(AS_OF)))
+    built["rejects"] = rejects.select("table", "reason", "record", F.col(AS_OF).alias(REJECTED_ON))
+    return built

@@ -1,40 +1,78 @@
-"""Bronze extraction: an upstream table's rows for a run's days, typed, placed in their day."""
+"""Bronze extraction: an upstream table's rows for a run's days, typed; events by day, state as versions."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.domains.rainforest.columns import EXTRACTED_AT, PARTITION, REJECT_COLUMNS
-from lakehouse.domains.rainforest.upstream import EVENT, Table
+from lakehouse.domains.rainforest.upstream import Table
+from lakehouse.versioning import track
+from lakehouse.versioning.as_of import AS_OF, latest
 
 
-def extract(
-    source, spark: SparkSession, table: Table, start: datetime, end: datetime, extracted_at: datetime
-) -> DataFrame:
-    """Rows of `table` for the days in [start, end): events by their time, snapshots once per day.
-
-    `start` and `end` are naive UTC midnights. A snapshot day holds every row created by the end
-    of that day, so the source is asked only for rows created before `end` (pushed down to the
-    database) and each row is repeated for the run's days it existed on.
-    """
-    if table.kind == EVENT:
-        frame = source.read(spark, table.name, table.schema, table.time_column, start, end)
-        frame = frame.withColumn(PARTITION, F.to_date(table.time_column))
-    else:
-        upper = end if table.time_column else None
-        frame = source.read(spark, table.name, table.schema, table.time_column, None, upper)
-        last = (end - timedelta(days=1)).date()
-        days = F.sequence(F.lit(start.date()), F.lit(last), F.expr("INTERVAL 1 DAY"))
-        frame = frame.withColumn(PARTITION, F.explode(days))
-        if table.time_column:
-            frame = frame.filter(F.to_date(table.time_column) <= F.col(PARTITION))
+def extract_events(source, spark: SparkSession, table: Table, start: datetime, end: datetime, extracted_at) -> DataFrame:
+    """Rows of an event table whose time is in [start, end) (naive UTC midnights), each in its day."""
+    frame = source.read(spark, table.name, table.schema, table.time_column, start, end)
+    frame = frame.withColumn(PARTITION, F.to_date(table.time_column))
     return frame.select(*table.column_names, F.lit(extracted_at).alias(EXTRACTED_AT), PARTITION)
 
 
+def extract_versions(
+    source, spark: SparkSession, table: Table, start: datetime, end: datetime, extracted_at, history: DataFrame | None
+) -> DataFrame:
+    """The versions a STATE table gains on the days in [start, end), given its own history before them.
+
+    With timestamps, the source is asked for the rows created before `end` (pushed down to the
+    database) and `track.by_timestamp` places each one; without, each run day on which the
+    table's export changes (its dated exports, see `TableSource.exports`) is compared with the day
+    before by `track.by_comparison`. `history` is the table's own versions before `start` (None on
+    the first day).
+    """
+    spec = table.versioned
+    first, last = start.date(), (end - timedelta(days=1)).date()
+    previous = None if history is None else latest(history, spec.key)
+
+    def rows(export: date | None = None) -> DataFrame:
+        upper = end if spec.by_timestamp else None
+        frame = source.read(spark, table.name, table.schema, table.time_column, None, upper, export=export)
+        return frame.select(*table.column_names, F.lit(extracted_at).alias(EXTRACTED_AT))
+
+    if spec.by_timestamp:
+        return track.by_timestamp(rows(), previous, spec, first, last)
+    days, extracts = export_days(source.exports(table.name), first, last), []
+    for day, export in days:
+        extracts.append(rows(export).withColumn(AS_OF, F.lit(day)))
+    frame = extracts[0]
+    for other in extracts[1:]:
+        frame = frame.unionByName(other)
+    compared = spark.createDataFrame([(day,) for day, _ in days], f"{AS_OF} date")
+    return track.by_comparison(frame, compared, previous, spec)
+
+
+def export_days(exports: list[date], first: date, last: date) -> list[tuple[date, date | None]]:
+    """The run days on which a table's export can change, each with the export that holds it.
+
+    An export dated X is the table at the end of X; day D is held by the earliest export dated on
+    or after D, or by the current table when there is none. So the table can only change on the
+    run's first day and on the day after each export inside the run.
+    """
+    days = [first] + [x + timedelta(days=1) for x in exports if first <= x < last]
+    held_by = lambda day: next((x for x in exports if x >= day), None)  # noqa: E731
+    return [(day, held_by(day)) for day in days]
+
+
 def unplaceable(source, spark: SparkSession, table: Table, extracted_at: datetime) -> DataFrame:
-    """Rows of `table` that no day can hold (untypeable, or without a time), with the reason."""
-    frame = source.invalid(spark, table.name, table.schema, table.time_column)
-    return frame.select(
-        F.lit(table.name).alias("table"), "reason", "record", F.lit(extracted_at).alias(EXTRACTED_AT)
-    ).select(*REJECT_COLUMNS, EXTRACTED_AT)
+    """Rows of `table` (and of its dated exports) that no day can hold, with the reason."""
+    frames = [(table.name, source.invalid(spark, table.name, table.schema, table.time_column))]
+    for export in source.exports(table.name):
+        invalid = source.invalid(spark, table.name, table.schema, table.time_column, export=export)
+        frames.append((f"{table.name}@{export.isoformat()}", invalid))
+    selected = [
+        frame.select(F.lit(name).alias("table"), "reason", "record", F.lit(extracted_at).alias(EXTRACTED_AT))
+        for name, frame in frames
+    ]
+    union = selected[0]
+    for other in selected[1:]:
+        union = union.unionByName(other)
+    return union.select(*REJECT_COLUMNS, EXTRACTED_AT)

@@ -1,14 +1,15 @@
 """Bronze events -> silver facts (pure: DataFrames in, DataFrames out).
 
 Inputs are bronze frames (upstream columns, `_extracted_at`, `partition_date`): orders, orderitem
-and clickstream land in the day of their event time, `product` is the daily snapshot. A frame may
-hold many days (a range run).
+and clickstream land in the day of their event time; `product` is bronze product's history
+(versions, see `lakehouse.versioning`), looked up as of each item's day. A frame may hold many
+days (a range run).
 
 Rules, in this order (several failures give one reject row, reasons ';'-joined):
   1. `null_key:<col>`: orders order_id, buyer_id; orderitem order_item_id, order_id, product_id,
      seller_id; clickstream event_id, user_id, event_type;
   2. orderitem: `unknown_order` (order_id is not a valid order of the same input, any day),
-     `unknown_product` (product_id is not in the bronze product snapshot of the item's day);
+     `unknown_product` (product_id is not in bronze product's state as of the item's day);
      clickstream: `unknown_event_type` (not one of upstream.EVENT_TYPES);
      a reference rule only judges a non-null column (a null one is already `null_key`);
   3. `duplicate_key`: rows sharing a key anywhere in the input keep one survivor: a row passing
@@ -33,7 +34,7 @@ from lakehouse.domains.rainforest.columns import (
     ORDER_DATE,
     PARTITION,
 )
-from lakehouse.domains.rainforest.rejects import flag_found, missing, null_key_rules, split
+from lakehouse.domains.rainforest.rejects import flag_found, flag_found_as_of, missing, null_key_rules, split
 from lakehouse.domains.rainforest.upstream import EVENT_TYPES, TABLES
 
 REJECTS = ["table", "reason", "record", PARTITION]
@@ -57,7 +58,7 @@ def build_facts(
     valid_orders, order_rejects = _split(orders, "orders", null_key_rules(["order_id", "buyer_id"]))
 
     flagged = flag_found(orderitem, "order_id", valid_orders, "order_id", by_day=False)
-    flagged = flag_found(flagged, "product_id", product, "product_id", by_day=True)
+    flagged = flag_found_as_of(flagged, "product_id", product, "product_id")
     rules = [
         *null_key_rules(["order_item_id", "order_id", "product_id", "seller_id"]),
         ("unknown_order", missing("order_id")),

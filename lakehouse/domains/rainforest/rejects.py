@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.domains.rainforest.columns import EXTRACTED_AT, PARTITION
 from lakehouse.domains.rainforest.upstream import Table
+from lakehouse.versioning.as_of import join_as_of
 
 Rule = tuple[str, Column]  # (reason, condition that is true when the row breaks the rule)
 
@@ -52,6 +53,15 @@ def flag_found(frame: DataFrame, column: str, reference: DataFrame, reference_co
     return frame.join(found.withColumn(flag, F.lit(True)), condition, "left").drop("_chk_ref_value", "_chk_ref_day")
 
 
+def flag_found_as_of(frame: DataFrame, column: str, history: DataFrame, key_column: str) -> DataFrame:
+    """`frame` plus the `flag_found` flag of `column`, looked up in the versioned `history` as of each row's day.
+
+    `history` is keyed by `key_column` alone, so a row matches at most one version.
+    """
+    found = F.lit(True).alias(f"{_FOUND}{column}")
+    return join_as_of(frame, PARTITION, history, [key_column], [(column, key_column)], [found])
+
+
 def missing(column: str) -> Column:
     """True when a non-null `column` was not found by `flag_found` (a null one is a null_key case)."""
     return F.col(column).isNotNull() & F.col(f"{_FOUND}{column}").isNull()
@@ -64,6 +74,7 @@ def split(
     key: Sequence[str],
     by_day: bool,
     date_column: str,
+    carry: Sequence[str] = (),
 ) -> tuple[DataFrame, DataFrame]:
     """Cut `frame` (a bronze frame of `table`, maybe with `flag_found` columns) into (valid, rejects).
 
@@ -71,7 +82,8 @@ def split(
     across the whole frame) keep one survivor, the rest are `duplicate_key`. The survivor is the
     first row by (passes the other rules first, [earliest day when not by_day], every upstream
     column ascending, `_extracted_at`): deterministic, and a valid row wins over a broken one.
-    `valid` has the bronze columns; `rejects` has `table, reason, record, <date_column>`.
+    `valid` has the bronze columns; `rejects` has `table, reason, record, <date_column>`; both
+    also keep the `carry` columns (e.g. a version's valid_from) after those.
     """
     checked = frame.withColumn(_REASON, _joined(rules))
     group = [*key, PARTITION] if by_day else list(key)
@@ -91,12 +103,13 @@ def split(
     # writes them releases the cache once all its outputs are written (see silver.py).
     checked = checked.withColumn(_REASON, F.when(reason != "", reason)).persist(StorageLevel.DISK_ONLY)
 
-    valid = checked.where(F.col(_REASON).isNull()).select(*bronze_columns(table))
+    valid = checked.where(F.col(_REASON).isNull()).select(*bronze_columns(table), *carry)
     rejects = checked.where(F.col(_REASON).isNotNull()).select(
         F.lit(table.name).alias("table"),
         F.col(_REASON).alias("reason"),
         F.to_json(F.struct(*table.column_names), _JSON_OPTIONS).alias("record"),
         F.col(PARTITION).alias(date_column),
+        *carry,
     )
     return valid, rejects
 

@@ -12,7 +12,19 @@ CATEGORIES = T.ArrayType(
 )
 
 
-class DimBuyer(DataFrameModel):
+class _Version(DataFrameModel):
+    """The columns versioning adds to a versioned table (lakehouse.versioning)."""
+
+    valid_from_ts: T.TimestampType() = Field(nullable=True)
+    version_in_day: T.IntegerType() = Field(nullable=False, ge=0)
+    is_deleted: T.BooleanType() = Field(nullable=False)
+    valid_from: T.DateType() = Field(nullable=False)
+
+    class Config:
+        strict = True
+
+
+class DimBuyer(_Version):
     """silver/rainforest/dim_buyer"""
 
     buyer_id: T.IntegerType() = Field(nullable=False)
@@ -25,13 +37,9 @@ class DimBuyer(DataFrameModel):
     appuser_created_ts: T.TimestampType() = Field(nullable=False)
     last_updated_by: T.IntegerType() = Field(nullable=True)
     last_updated_ts: T.TimestampType() = Field(nullable=True)
-    snapshot_date: T.DateType() = Field(nullable=False)
-
-    class Config:
-        strict = True
 
 
-class DimProduct(DataFrameModel):
+class DimProduct(_Version):
     """silver/rainforest/dim_product"""
 
     product_id: T.IntegerType() = Field(nullable=False)
@@ -44,10 +52,6 @@ class DimProduct(DataFrameModel):
     manufacturer_id: T.IntegerType() = Field(nullable=True)
     manufacturer_name: T.StringType() = Field(nullable=True)
     manufacturer_type: T.StringType() = Field(nullable=True)
-    snapshot_date: T.DateType() = Field(nullable=False)
-
-    class Config:
-        strict = True
 
 
 class _Order(DataFrameModel):

@@ -1,24 +1,26 @@
-"""Silver: daily dimension and bridge snapshots, and the three fact tables, with their rejects."""
+"""Silver: versioned dimensions and bridges, and the three fact tables, with their rejects."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
-from dagster import AssetIn, AssetOut, Output, multi_asset
+from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest.columns import ORDER_DATE, EVENT_DATE, PARTITION, SNAPSHOT_DATE
-from lakehouse.domains.rainforest.dimensions import build_dimensions
+from lakehouse.domains.rainforest.columns import EVENT_DATE, ORDER_DATE, PARTITION, REJECTED_ON
+from lakehouse.domains.rainforest.dimensions import SPECS, build_dimensions
 from lakehouse.domains.rainforest.facts import build_facts
 from lakehouse.domains.rainforest.keys import DAILY, bronze, silver
-from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
+from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
+from lakehouse.versioning import VALID_FROM
 
 DIMENSIONS = {
-    "dim_buyer": "Buyers with their user attributes (appuser joined to buyer on user_id), per day.",
-    "dim_seller": "Sellers with their user attributes (appuser joined to seller on user_id), per day.",
-    "dim_category": "Product categories, per day.",
-    "dim_product": "Products with brand and manufacturer attributes, per day.",
-    "brg_product_category": "Which categories each product belongs to, per day.",
-    "brg_seller_product": "Which products each seller offers, per day.",
-    "dimension_rejects": "Dimension and bridge rows rejected by silver's rules, as received, with the reasons.",
+    "dim_buyer": "Versioned state: buyers with their user attributes (appuser joined to buyer on user_id).",
+    "dim_seller": "Versioned state: sellers with their user attributes (appuser joined to seller on user_id).",
+    "dim_category": "Versioned state: product categories.",
+    "dim_product": "Versioned state: products with brand and manufacturer attributes.",
+    "brg_product_category": "Versioned state: which categories each product belongs to.",
+    "brg_seller_product": "Versioned state: which products each seller offers.",
+    "dimension_rejects": "Events: bronze dimension versions rejected by silver's rules, on the day they began.",
 }
 FACTS = {
     "fact_orders": ("One row per order.", ORDER_DATE),
@@ -44,19 +46,25 @@ def _outputs(built: dict[str, DataFrame], names) -> Iterator[Output]:
         next(iter(built.values())).sparkSession.catalog.clearCache()
 
 
-def _out(name: str, description: str, column: str) -> AssetOut:
-    return AssetOut(
-        key=silver(name), description=description, metadata={PARTITION_EXPR: column}, kinds={"spark", "parquet"}
-    )
+def _out(name: str, description: str, column: str, key: tuple[str, ...] | None = None) -> AssetOut:
+    metadata = {PARTITION_EXPR: column, **({VERSIONED: list(key)} if key else {})}
+    return AssetOut(key=silver(name), description=description, metadata=metadata, kinds={"spark", "parquet"})
+
+
+def _dimension_out(name: str, description: str) -> AssetOut:
+    if name in SPECS:
+        return _out(name, description, VALID_FROM, SPECS[name].key)
+    return _out(name, description, REJECTED_ON)
 
 
 @multi_asset(
     name="rainforest_silver_dimensions",
-    outs={name: _out(name, text, SNAPSHOT_DATE) for name, text in DIMENSIONS.items()},
+    outs={name: _dimension_out(name, text) for name, text in DIMENSIONS.items()},
     ins={table: AssetIn(key=bronze(table)) for table in _DIMENSION_INPUTS},
     **DAILY,
 )
 def silver_dimensions(
+    context: AssetExecutionContext,
     appuser: DataFrame,
     buyer: DataFrame,
     seller: DataFrame,
@@ -67,10 +75,14 @@ def silver_dimensions(
     productcategory: DataFrame,
     sellerproduct: DataFrame,
 ):
-    """Model the day's snapshots into dimensions and bridges; rows breaking a rule are rejected."""
-    built = build_dimensions(
-        appuser, buyer, seller, category, brand, manufacturer, product, productcategory, sellerproduct
-    )
+    """Version the dimensions and bridges on the days their bronze inputs changed; rule breakers are rejected."""
+    window = context.partition_time_window
+    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    histories = dict(
+        appuser=appuser, buyer=buyer, seller=seller, category=category, brand=brand, manufacturer=manufacturer,
+        product=product, productcategory=productcategory, sellerproduct=sellerproduct,
+    )  # fmt: skip
+    built = build_dimensions(histories, first, last)
     built["dimension_rejects"] = built.pop("rejects")
     yield from _outputs(built, DIMENSIONS)
 
