@@ -7,7 +7,8 @@ whose output metadata names its key (`lakehouse/versioned`). Beside its partitio
   read of the state as of D opens the checkpoint and the partitions (C, D] instead of every day
   since the first. It is refreshed when a run ends CHECKPOINT_DAYS or more after it, so a daily
   read opens at most that many day folders whatever the length of history; only the newest is
-  kept (storage stays ~one table's size beside the versions). A run that rewrites days on or
+  kept (storage stays ~one table's size beside the versions); a table with less history than that
+  has none. A run that rewrites days on or
   before C drops it first (it may no longer be true); the next read then scans from the first
   day once, and that run writes a new one.
 """
@@ -106,7 +107,11 @@ def history(
     if not frames:
         return spark.createDataFrame([], schema)
     union = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
-    return union.select(*schema.fieldNames())
+    # Materialized once, with its lineage cut: a reader derives many frames from a history (the
+    # state on several days, joins), and analysing a scan of a few hundred day folders again for
+    # each of them cost more than the work itself (29 s of planning for a year's dimensions, 9 s
+    # after). The rows are versions since a checkpoint: small, and read once anyway.
+    return union.select(*schema.fieldNames()).localCheckpoint()
 
 
 def before_commit(store: Storage, table: str, first_key: str) -> None:
@@ -130,8 +135,9 @@ def after_commit(
     """Write `_versioned.json` and, when due, a checkpoint as of the run's last day; returns its day."""
     store.write_text(store.join(table, VERSIONED_FILE), json.dumps({"key": key, "partition": column}))
     existing = _checkpoints(store, table, _ANY[1])
-    if existing and (_day(last_key) - _day(existing[-1])).days < CHECKPOINT_DAYS:
-        return None
+    since = existing[-1] if existing else partitions_def.get_first_partition_key()
+    if (_day(last_key) - _day(since)).days < CHECKPOINT_DAYS:
+        return None  # a read opens fewer than CHECKPOINT_DAYS day folders: nothing to save yet
     versions = history(spark, store, table, column, schema, partitions_def, last_key, last_key, asset)
     staged = store.join(staging, f"checkpoint-{uuid.uuid4().hex}")
     try:
