@@ -1,14 +1,9 @@
 """Lakehouse: a medallion lakehouse as Dagster software-defined assets on PySpark."""
 
 import os
-import warnings
 
-from dagster import BetaWarning, PreviewWarning
-
-# Single-run backfill policies, look-back partition mappings and partitioned asset checks are the
-# platform's design, used on purpose; their beta/preview notices would only drown run logs.
-warnings.filterwarnings("ignore", category=BetaWarning)
-warnings.filterwarnings("ignore", category=PreviewWarning)
+# Nothing heavy here: `lakehouse sql` imports this package and must start without Dagster or Spark
+# (the warning filters live in lakehouse.domains, where the definitions are made).
 
 # A single-run backfill of N days otherwise writes N "planned" events per asset before the run
 # starts (4 years x 6 assets = 8,766 events, about two minutes on SQLite). One event per asset

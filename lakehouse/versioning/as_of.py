@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -24,15 +25,14 @@ VALID_TO_TS = "valid_to_ts"
 IS_CURRENT = "is_current"
 
 
-def _newest_first(key: Sequence[str]) -> Window:
-    return Window.partitionBy(*key).orderBy(F.col(VALID_FROM).desc(), F.col(SEQ).desc())
-
-
 def latest(history: DataFrame, key: Sequence[str], day: datetime.date | None = None) -> DataFrame:
-    """The state as of `day` (after all of `history` when None): one row per live key, version columns kept."""
+    """The state as of `day` (after all of `history` when None): the live keys' standing rows, version columns kept.
+
+    One row per key, but for what `intervals` keeps standing together (a key the source gave
+    two rows at one instant, rows with a null key).
+    """
     frame = history if day is None else history.where(F.col(VALID_FROM) <= F.lit(day))
-    ranked = frame.withColumn("_asof_rank", F.row_number().over(_newest_first(key)))
-    return ranked.where((F.col("_asof_rank") == 1) & ~F.col(IS_DELETED)).drop("_asof_rank")
+    return intervals(frame, key).where(F.col(VALID_TO).isNull()).drop(VALID_TO)
 
 
 def with_validity(history: DataFrame, key: Sequence[str]) -> DataFrame:
@@ -45,14 +45,31 @@ def with_validity(history: DataFrame, key: Sequence[str]) -> DataFrame:
     )
 
 
+def _null_key(key: Sequence[str]) -> Column:
+    return reduce(lambda a, b: a | b, [F.col(c).isNull() for c in key])
+
+
 def intervals(history: DataFrame, key: Sequence[str]) -> DataFrame:
-    """The live day intervals: a key's last version of each day it changed, valid [valid_from, valid_to)."""
-    end_of_day = history.withColumn(
-        "_asof_rank", F.row_number().over(Window.partitionBy(*key, VALID_FROM).orderBy(F.col(SEQ).desc()))
-    ).where(F.col("_asof_rank") == 1)
+    """The live day intervals: a key's versions standing at the end of each day it changed, valid [valid_from, valid_to).
+
+    What stands at the end of a day is the key's last change: its versions with that day's
+    greatest `valid_from_ts`. Several of them (the source gave one key two rows at one instant,
+    or twice the same row) all stand, so a reader sees the duplicate and can judge it. A row with
+    a null key column is no key's version: it stands on its own, from its day on, never replaced,
+    so none is hidden behind another.
+    """
+    keyed, unkeyed = history.where(~_null_key(key)), history.where(_null_key(key))
+    latest_change = F.max(F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp")))
+    change = F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp"))
+    day = Window.partitionBy(*key, VALID_FROM)
+    end_of_day = keyed.where(change == latest_change.over(day))
+    # valid_to: the next day the key changed (the dense rank skips the rows of one day).
+    days = keyed.select(*key, VALID_FROM).distinct()
     following = Window.partitionBy(*key).orderBy(VALID_FROM)
-    with_end = end_of_day.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))
-    return with_end.where(~F.col(IS_DELETED)).drop("_asof_rank")
+    next_day = days.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))
+    with_end = end_of_day.join(next_day, [*key, VALID_FROM]).select(*history.columns, VALID_TO)
+    standing = unkeyed.withColumn(VALID_TO, F.lit(None).cast("date"))
+    return with_end.unionByName(standing).where(~F.col(IS_DELETED))
 
 
 def _valid_on(day: Column) -> Column:

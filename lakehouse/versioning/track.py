@@ -49,9 +49,18 @@ def _same(tracked: tuple[str, ...], lagged: str) -> Column:
     return same
 
 
+def _identity(spec: Versioned) -> list[Column]:
+    """What tells one key's rows from another's: the key, and for a row with a null key its tracked values.
+
+    A null key identifies nothing: such rows (which silver rejects) must not stand for each other.
+    """
+    null_key = reduce(lambda a, b: a | b, [F.col(c).isNull() for c in spec.key])
+    return [*[F.col(c) for c in spec.key], F.when(null_key, F.xxhash64(*spec.tracked or spec.key))]
+
+
 def _numbered(versions: DataFrame, spec: Versioned, order: list[Column]) -> DataFrame:
     """`version_in_day` from 0 per key and day, in `order`; the spec's version columns only."""
-    window = Window.partitionBy(*spec.key, VALID_FROM).orderBy(*order)
+    window = Window.partitionBy(*_identity(spec), VALID_FROM).orderBy(*order)
     return versions.withColumn(SEQ, (F.row_number().over(window) - 1).cast("int")).select(*spec.version_columns)
 
 
@@ -64,13 +73,14 @@ def by_timestamp(
     end_of_first = _midnight(first + datetime.timedelta(days=1))
     change = F.coalesce(*[F.col(c) for c in (spec.changed_at, spec.created_at) if c])
     creation = F.coalesce(*[F.col(c) for c in (spec.created_at, spec.changed_at) if c])
-    by_time = Window.partitionBy(*key).orderBy(change.asc_nulls_first(), *[F.col(c).asc_nulls_first() for c in tracked])
+    ident = _identity(spec)
+    by_time = Window.partitionBy(*ident).orderBy(change.asc_nulls_first(), *[F.col(c).asc_nulls_first() for c in tracked])
     numbered = rows.select(*cols).withColumn(_N, F.row_number().over(by_time))
     effective = numbered.withColumn(_EFFECTIVE, F.when(F.col(_N) == 1, creation).otherwise(change))
     effective = effective.where(F.col(_EFFECTIVE) < end)
 
     before = effective.where(F.col(_EFFECTIVE) < start)
-    newest = Window.partitionBy(*key).orderBy(F.col(_N).desc())
+    newest = Window.partitionBy(*ident).orderBy(F.col(_N).desc())
     entering = before.withColumn("_trk_rank", F.row_number().over(newest)).where("_trk_rank = 1").drop("_trk_rank")
     phases = [
         entering.withColumn(_PHASE, F.lit(1)).withColumn(VALID_FROM, F.lit(first)),
@@ -79,14 +89,16 @@ def by_timestamp(
         .withColumn(VALID_FROM, F.to_date(_EFFECTIVE)),
     ]
     if previous is not None:
+        # Rows a key holds together (two at one instant) in the same order as the source's rows.
+        by_content = Window.partitionBy(*ident).orderBy(*[F.col(c).asc_nulls_first() for c in tracked])
         phases.append(
             previous.select(*cols, F.col(VALID_FROM_TS).alias(_EFFECTIVE))
-            .withColumn(_N, F.lit(0))
+            .withColumn(_N, F.row_number().over(by_content))
             .withColumn(_PHASE, F.lit(0))
             .withColumn(VALID_FROM, F.lit(None).cast("date"))
         )
     sequence = reduce(DataFrame.unionByName, phases)
-    in_order = Window.partitionBy(*key).orderBy(_PHASE, _N)
+    in_order = Window.partitionBy(*ident).orderBy(_PHASE, _N)
     # A key of the state before the run with no row in effect by the end of `first` is gone.
     gone = (F.col(_PHASE) == 0) & (
         F.lead(_EFFECTIVE).over(in_order).isNull() | (F.lead(_EFFECTIVE).over(in_order) >= end_of_first)
@@ -130,12 +142,13 @@ def by_comparison(
     current = extracts.join(index, AS_OF).select(*cols, *carried[len(others):], "_trk_i")
     if previous is not None:
         current = current.unionByName(previous.select(*cols, *carried[len(others):], F.lit(0).alias("_trk_i")))
+    current = current.withColumn("_trk_id", _identity(spec)[-1])
     # One row per key and day: its rows (several when the source repeats a key) and what is compared.
-    grouped = current.groupBy(*key, "_trk_i").agg(
+    grouped = current.groupBy(*key, "_trk_id", "_trk_i").agg(
         F.array_sort(F.collect_list(F.struct(*carried))).alias("_trk_rows"),
         F.to_json(F.array_sort(F.collect_list(F.struct(*spec.tracked))), _JSON).alias("_trk_signature"),
     )
-    in_order = Window.partitionBy(*key).orderBy("_trk_i")
+    in_order = Window.partitionBy(*key, "_trk_id").orderBy("_trk_i")
     before_i, before_signature = F.lag("_trk_i").over(in_order), F.lag("_trk_signature").over(in_order)
     after_i = F.lead("_trk_i").over(in_order)
     flagged = grouped.select(

@@ -23,11 +23,12 @@ judges a non-null column (a null one is already `null_key`). "Valid" means passi
 (its user appears) enters the dimension that later day; one whose reference goes away leaves it
 (a deletion version), without a new reject.
 
-On each evaluated day (I = that day's state rows of a bronze table, R = its rejects that day):
-  - buyer, seller, category, product, productcategory, sellerproduct:
-                     I = rows of the dimension's state that day + R
-  - appuser, brand, manufacturer (lookups, no output of their own):
-                     I = number of distinct non-null keys + R  (R = null_key and duplicate_key only).
+Accounting, on each evaluated day: every bronze row whose version began that day is either in
+its dimension's state that day (appuser, brand, manufacturer: has a non-null key and survives
+de-duplication) or in that day's rejects; and every key of a dimension's state is in its bronze
+table's state. (A row judged again later is not counted again: it was accounted on its own day.)
+A dimension version's `valid_from_ts` is its latest input change when that falls on its own day,
+else null (the change has no time that day: an input deleted, or the first load).
 """
 
 import datetime
@@ -205,6 +206,9 @@ def build_dimensions(histories: dict[str, DataFrame], first: datetime.date, last
     for name, spec in SPECS.items():
         frame = judged[name].select(*spec.columns, CHANGED, AS_OF)
         before = frame.where(F.col(AS_OF) == F.lit(baseline))
+        # A change time from before the version's own day is not when it began: keep none.
+        on_its_day = F.when(F.to_date(CHANGED) == F.col(AS_OF), F.col(CHANGED))
+        frame = frame.withColumn(CHANGED, on_its_day)
         built[name] = track.by_comparison(frame.where(F.col(AS_OF) >= F.lit(first)), compared, before, spec, CHANGED)
     # A reject is reported once: on the day the rejected version began, not on every later day.
     rejects = judged["rejects"].where((F.col(AS_OF) >= F.lit(first)) & (F.col(VALID_FROM) == F.col(AS_OF)))

@@ -1,6 +1,7 @@
 """Bronze extraction: an upstream table's rows for a run's days, typed; events by day, state as versions."""
 
 from datetime import date, datetime, timedelta
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -40,14 +41,10 @@ def extract_versions(
 
     if spec.by_timestamp:
         return track.by_timestamp(rows(), previous, spec, first, last)
-    days, extracts = export_days(source.exports(table.name), first, last), []
-    for day, export in days:
-        extracts.append(rows(export).withColumn(AS_OF, F.lit(day)))
-    frame = extracts[0]
-    for other in extracts[1:]:
-        frame = frame.unionByName(other)
+    days = export_days(source.exports(table.name), first, last)
+    extracts = reduce(DataFrame.unionByName, [rows(export).withColumn(AS_OF, F.lit(day)) for day, export in days])
     compared = spark.createDataFrame([(day,) for day, _ in days], f"{AS_OF} date")
-    return track.by_comparison(frame, compared, previous, spec)
+    return track.by_comparison(extracts, compared, previous, spec)
 
 
 def export_days(exports: list[date], first: date, last: date) -> list[tuple[date, date | None]]:
@@ -72,7 +69,4 @@ def unplaceable(source, spark: SparkSession, table: Table, extracted_at: datetim
         frame.select(F.lit(name).alias("table"), "reason", "record", F.lit(extracted_at).alias(EXTRACTED_AT))
         for name, frame in frames
     ]
-    union = selected[0]
-    for other in selected[1:]:
-        union = union.unionByName(other)
-    return union.select(*REJECT_COLUMNS, EXTRACTED_AT)
+    return reduce(DataFrame.unionByName, selected).select(*REJECT_COLUMNS, EXTRACTED_AT)

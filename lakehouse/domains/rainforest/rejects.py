@@ -56,10 +56,13 @@ def flag_found(frame: DataFrame, column: str, reference: DataFrame, reference_co
 def flag_found_as_of(frame: DataFrame, column: str, history: DataFrame, key_column: str) -> DataFrame:
     """`frame` plus the `flag_found` flag of `column`, looked up in the versioned `history` as of each row's day.
 
-    `history` is keyed by `key_column` alone, so a row matches at most one version.
+    The lookup is made distinct first (a key may stand twice in a day's state), so it never
+    multiplies rows.
     """
-    found = F.lit(True).alias(f"{_FOUND}{column}")
-    return join_as_of(frame, PARTITION, history, [key_column], [(column, key_column)], [found])
+    flag = f"{_FOUND}{column}"
+    asked = frame.select(column, PARTITION).distinct()
+    found = join_as_of(asked, PARTITION, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
+    return frame.join(found.distinct(), [column, PARTITION], "left")
 
 
 def missing(column: str) -> Column:

@@ -1,4 +1,5 @@
-"""Unit tests of the rainforest silver facts on tiny hand-written bronze frames."""
+"""Unit tests of the rainforest silver facts on tiny hand-written bronze frames; `product` is bronze
+product's version history, looked up as of each item's day."""
 
 import datetime
 import json
@@ -10,16 +11,12 @@ import pytest
 from lakehouse.domains.rainforest.columns import FACT_CLICKSTREAM, FACT_ORDER_ITEMS, FACT_ORDERS
 from lakehouse.domains.rainforest.facts import build_facts
 from lakehouse.domains.rainforest.upstream import TABLES
-from lakehouse_tests.domains.rainforest.test_dimensions import bronze
+from lakehouse_tests.domains.rainforest.frames import bronze, deletion, history, json_ts, rows
 
-D1, D2 = datetime.date(2024, 1, 1), datetime.date(2024, 1, 2)
+D1, D2, D3 = (datetime.date(2024, 1, d) for d in (1, 2, 3))
 T = datetime.datetime
 INPUTS = ["orders", "orderitem", "clickstream", "product"]
-TS1, TS2 = T(2024, 1, 1, 10, 0), T(2024, 1, 2, 11, 0)
-
-
-def ts(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+TS1, TS2, TS3 = T(2024, 1, 1, 10, 0), T(2024, 1, 2, 11, 0), T(2024, 1, 3, 9, 0)
 
 
 def order(order_id, buyer_id, at, total, day, **kw):
@@ -37,8 +34,12 @@ def event(event_id, user_id, event_type, product_id, order_id, at, day, created=
                 event_ts=at, created_ts=created or at, partition_date=day)  # fmt: skip
 
 
-def snapshot(product_id, day):
-    return dict(product_id=product_id, name=f"p{product_id}", price=Decimal("1.00"), partition_date=day)
+def version(product_id, day, **kw):
+    """A version of bronze product, from `day` on."""
+    return {"product_id": product_id, "name": f"p{product_id}", "price": Decimal("1.00"), "valid_from": day, **kw}
+
+
+GONE = version(1002, D1)
 
 
 ROWS = {
@@ -48,12 +49,16 @@ ROWS = {
         order(None, 10, TS1, "1.00", D1),  # null_key:order_id
         order(3, None, TS1, "2.00", D1),  # null_key:buyer_id
         order(1, 10, TS1, "99.99", D1),  # duplicate_key (64.77 < 99.99 survives)
+        order(4, 12, TS3, "3.00", D3),
     ],
     "orderitem": [
         item(100, 1, 1000, 20, 3, "19.99", "1.60", TS1, D1),  # revenue 3 * 19.99 = 59.97 (tax excluded)
-        item(101, 2, 1000, 20, 1, "5.00", "0.40", TS2, D2),  # order on day 2, product in day 2's snapshot
+        item(101, 2, 1000, 20, 1, "5.00", "0.40", TS2, D2),  # order on day 2, product still valid on day 2
         item(102, 3, 1000, 20, 1, "2.00", "0.16", TS1, D1),  # unknown_order (order 3 was rejected)
-        item(103, 1, 1001, 20, 1, "2.00", "0.16", TS1, D1),  # unknown_product (1001 exists on day 2 only)
+        item(103, 1, 1001, 20, 1, "2.00", "0.16", TS1, D1),  # unknown_product (1001 is created on day 2)
+        item(106, 2, 1001, 20, 2, "1.50", "0.12", TS2, D2),  # product 1001 created on day 2, the item's day
+        item(107, 1, 1002, 20, 1, "4.00", "0.32", TS1, D1),  # product 1002 is deleted on day 2, valid on day 1
+        item(108, 4, 1002, 20, 1, "4.00", "0.32", TS3, D3),  # unknown_product: product 1002 is gone on day 3
         item(104, 77, 4242, 20, 1, "2.00", "0.16", TS1, D1),  # unknown_order;unknown_product
         item(105, None, 1000, None, 1, "2.00", "0.16", TS1, D1),  # null_key:order_id;null_key:seller_id
         item(100, 1, 1000, 20, 3, "19.99", "1.60", TS1, D1),  # duplicate_key (exact copy)
@@ -67,24 +72,27 @@ ROWS = {
         event(1000, 1, "view", 1000, None, TS1, D1, created=T(2024, 1, 1, 12, 0)),  # duplicate_key (later created_ts)
     ],
     "product": [
-        snapshot(1000, D1), snapshot(1000, D2), snapshot(1001, D2),
-        snapshot(1000, D1),  # a duplicated snapshot row must not multiply items
+        version(1000, D1),
+        version(1000, D1, price=Decimal("2.00"), version_in_day=1),  # two versions in one day: no more items
+        version(1001, D2),  # created on day 2
+        GONE, deletion(GONE, D2),  # deleted on day 2
     ],
 }
 
 
+def inputs(spark, data: dict[str, list[dict]]):
+    """The four inputs in order: bronze events, and product's history."""
+    return {name: (history if name == "product" else bronze)(spark, name, data.get(name, [])) for name in INPUTS}
+
+
 @pytest.fixture(scope="module")
 def frames(spark):
-    return {name: bronze(spark, name, ROWS[name]) for name in INPUTS}
+    return inputs(spark, ROWS)
 
 
 @pytest.fixture(scope="module")
 def built(frames):
     return build_facts(*(frames[name] for name in INPUTS))
-
-
-def rows(df):
-    return sorted((tuple(row) for row in df.collect()), key=repr)
 
 
 def test_output_keys_and_columns(built):
@@ -99,6 +107,7 @@ def test_fact_orders(built):
     assert rows(built["fact_orders"]) == [
         (1, 10, TS1, Decimal("64.77"), TS1, D1),
         (2, 11, TS2, Decimal("5.40"), TS2, D2),
+        (4, 12, TS3, Decimal("3.00"), TS3, D3),
     ]
 
 
@@ -106,16 +115,19 @@ def test_fact_order_items_revenue_excludes_tax_and_takes_the_order_date(built):
     assert rows(built["fact_order_items"]) == [
         (100, 1, 1000, 20, 3, Decimal("19.99"), Decimal("1.60"), Decimal("59.97"), TS1, D1),
         (101, 2, 1000, 20, 1, Decimal("5.00"), Decimal("0.40"), Decimal("5.00"), TS2, D2),
+        (106, 2, 1001, 20, 2, Decimal("1.50"), Decimal("0.12"), Decimal("3.00"), TS2, D2),
+        (107, 1, 1002, 20, 1, Decimal("4.00"), Decimal("0.32"), Decimal("4.00"), TS1, D1),
     ]
     assert dict(built["fact_order_items"].dtypes)["revenue"] == "decimal(18,2)"
 
 
 def test_item_order_date_is_its_orders_day(spark):
     """An item stamped a day later than its order still gets the order's order_date."""
-    frames = {name: bronze(spark, name, []) for name in INPUTS}
-    frames["orders"] = bronze(spark, "orders", [order(1, 10, TS1, "10.00", D1)])
-    frames["orderitem"] = bronze(spark, "orderitem", [item(100, 1, 1000, 20, 2, "0.50", "0.04", TS2, D2)])
-    frames["product"] = bronze(spark, "product", [snapshot(1000, D2)])
+    frames = inputs(spark, {
+        "orders": [order(1, 10, TS1, "10.00", D1)],
+        "orderitem": [item(100, 1, 1000, 20, 2, "0.50", "0.04", TS2, D2)],
+        "product": [version(1000, D2)],  # the item's day, not its order's, decides the product lookup
+    })  # fmt: skip
     built = build_facts(*(frames[name] for name in INPUTS))
     assert rows(built["fact_order_items"]) == [
         (100, 1, 1000, 20, 2, Decimal("0.50"), Decimal("0.04"), Decimal("1.00"), TS2, D1)
@@ -131,17 +143,18 @@ def test_fact_clickstream(built):
 
 
 def test_rejects_reasons_and_records(built):
-    def item_record(item_id, order_id, product_id, seller_id, base, tax):
+    def item_record(item_id, order_id, product_id, seller_id, base, tax, at=TS1):
         return {"order_item_id": item_id, "order_id": order_id, "product_id": product_id, "seller_id": seller_id,
                 "quantity": 3 if item_id == 100 else 1, "base_price": float(base), "tax": float(tax),
-                "created_ts": ts(TS1)}  # fmt: skip
+                "created_ts": json_ts(at)}  # fmt: skip
 
     def event_record(event_id, user_id, event_type, created=TS1):
         return {"event_id": event_id, "user_id": user_id, "event_type": event_type, "product_id": 1000,
-                "order_id": None, "event_ts": ts(TS1), "created_ts": ts(created)}  # fmt: skip
+                "order_id": None, "event_ts": json_ts(TS1), "created_ts": json_ts(created)}  # fmt: skip
 
     def order_record(oid, bid, total):
-        return {"order_id": oid, "buyer_id": bid, "order_ts": ts(TS1), "total_price": total, "created_ts": ts(TS1)}
+        return {"order_id": oid, "buyer_id": bid, "order_ts": json_ts(TS1), "total_price": total,
+                "created_ts": json_ts(TS1)}  # fmt: skip
 
     found = ((r.table, r.reason, r.partition_date, json.loads(r.record)) for r in built["rejects"].collect())
     assert sorted(found, key=repr) == sorted(
@@ -152,6 +165,7 @@ def test_rejects_reasons_and_records(built):
             ("orderitem", "unknown_order", D1, item_record(102, 3, 1000, 20, "2.00", "0.16")),
             ("orderitem", "unknown_product", D1, item_record(103, 1, 1001, 20, "2.00", "0.16")),
             ("orderitem", "unknown_order;unknown_product", D1, item_record(104, 77, 4242, 20, "2.00", "0.16")),
+            ("orderitem", "unknown_product", D3, item_record(108, 4, 1002, 20, "4.00", "0.32", at=TS3)),
             ("orderitem", "null_key:order_id;null_key:seller_id", D1,
              item_record(105, None, 1000, None, "2.00", "0.16")),
             ("orderitem", "duplicate_key", D1, item_record(100, 1, 1000, 20, "19.99", "1.60")),
@@ -188,9 +202,7 @@ def test_duplicates_across_days_keep_one_deterministically(spark):
     orders = [order(5, 10, TS2, "1.00", D2), order(5, 10, TS1, "9.00", D1)]
     events = [event(7, 1, "click", 1, None, TS1, D1), event(7, 1, "view", 1, None, TS2, D2)]
     for step in (1, -1):
-        frames = {name: bronze(spark, name, []) for name in INPUTS}
-        frames["orders"] = bronze(spark, "orders", orders[::step])
-        frames["clickstream"] = bronze(spark, "clickstream", events[::step])
+        frames = inputs(spark, {"orders": orders[::step], "clickstream": events[::step]})
         built = build_facts(*(frames[name] for name in INPUTS))
         assert rows(built["fact_orders"]) == [(5, 10, TS1, Decimal("9.00"), TS1, D1)]
         events_kept = [(r.event_id, r.event_type, r.event_date) for r in built["fact_clickstream"].collect()]
@@ -220,7 +232,7 @@ EXPECTED_TYPES = {
 
 
 def test_empty_inputs_give_empty_typed_outputs(spark):
-    built = build_facts(*(bronze(spark, name, []) for name in INPUTS))
+    built = build_facts(*inputs(spark, {}).values())
     assert {name: df.dtypes for name, df in built.items()} == EXPECTED_TYPES
     assert {name: df.count() for name, df in built.items()} == dict.fromkeys(EXPECTED_TYPES, 0)
 

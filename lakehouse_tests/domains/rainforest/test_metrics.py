@@ -4,10 +4,17 @@ import datetime
 from decimal import Decimal
 
 from lakehouse.domains.rainforest.columns import (
+    BRG_PRODUCT_CATEGORY,
     DAILY_CATEGORY_METRICS,
     DAILY_CATEGORY_REPORT,
     DAILY_ORDER_METRICS,
     DAILY_ORDER_REPORT,
+    DIM_BUYER,
+    DIM_CATEGORY,
+    DIM_PRODUCT,
+    DIM_SELLER,
+    FACT_ORDER_ITEMS,
+    FACT_ORDERS,
     WIDE_ORDER_ITEMS,
     WIDE_ORDERS,
 )
@@ -17,7 +24,8 @@ from lakehouse.domains.rainforest.metrics import (
     daily_order_metrics,
     daily_order_report,
 )
-from lakehouse_tests.domains.rainforest.test_wide import frame, rows
+from lakehouse.domains.rainforest.wide import wide_order_items, wide_orders
+from lakehouse_tests.domains.rainforest.frames import deletion, frame, rows, silver_history
 
 D = datetime.date
 DAY1, DAY2, DAY3 = D(2024, 3, 1), D(2024, 3, 2), D(2024, 3, 3)
@@ -137,6 +145,50 @@ def test_daily_order_metrics_empty_input_gives_empty_output_with_columns(spark):
     metrics = daily_order_metrics(frame(spark, WIDE_ORDERS, []))
     assert metrics.columns == DAILY_ORDER_METRICS
     assert metrics.count() == 0
+
+
+# ---------------------------------------------------------------- from silver versions
+
+
+def test_metrics_take_each_buyer_and_category_as_of_the_order_day(spark):
+    """Silver versions -> wide tables -> metrics: buyer 1 is deactivated on DAY2, buyer 2 (no new
+    version) stays active; product 1's Toys bridge row is deleted on DAY2."""
+    buyers = silver_history(spark, DIM_BUYER, [
+        dict(buyer_id=1, user_id=1, is_active=True, valid_from=DAY1),
+        dict(buyer_id=1, user_id=1, is_active=False, valid_from=DAY2),
+        dict(buyer_id=2, user_id=2, is_active=True, valid_from=DAY1),
+    ])  # fmt: skip
+    toys = dict(product_id=1, category_id=TOYS[0], valid_from=DAY1)
+    bridge = silver_history(spark, BRG_PRODUCT_CATEGORY, [
+        dict(product_id=1, category_id=BOOKS[0], valid_from=DAY1), toys, deletion(toys, DAY2),
+    ])  # fmt: skip
+    categories = silver_history(spark, DIM_CATEGORY, [
+        dict(category_id=c, category_name=name, valid_from=DAY1) for c, name in (BOOKS, TOYS)
+    ])  # fmt: skip
+    orders = frame(spark, FACT_ORDERS, [
+        dict(order_id=1, buyer_id=1, total_price=Decimal("10.00"), order_date=DAY1),
+        dict(order_id=2, buyer_id=1, total_price=Decimal("20.00"), order_date=DAY2),  # buyer 1 inactive by then
+        dict(order_id=3, buyer_id=2, total_price=Decimal("30.00"), order_date=DAY2),
+    ])  # fmt: skip
+    items = frame(spark, FACT_ORDER_ITEMS, [
+        dict(order_item_id=o, order_id=o, product_id=1, revenue=Decimal(total), order_date=day)
+        for o, total, day in ((1, "10.00", DAY1), (2, "20.00", DAY2), (3, "30.00", DAY2))
+    ])  # fmt: skip
+
+    wide = wide_orders(orders, buyers)
+    wide_items = wide_order_items(
+        items, silver_history(spark, DIM_PRODUCT, []), silver_history(spark, DIM_SELLER, []), bridge, categories
+    )
+
+    assert rows(daily_order_metrics(wide), DAILY_ORDER_METRICS) == [
+        (DAY1, *money("10.00", "10.00")),
+        (DAY2, *money("30.00", "30.00")),
+    ]
+    assert rows(daily_category_metrics(wide_items, wide), DAILY_CATEGORY_METRICS) == [
+        (DAY1, *BOOKS, *money("10.00", "10.00")),
+        (DAY1, *TOYS, *money("10.00", "10.00")),
+        (DAY2, *BOOKS, *money("30.00", "30.00")),  # no Toys on DAY2
+    ]
 
 
 # ---------------------------------------------------------------- reports
