@@ -49,20 +49,24 @@ def _null_key(key: Sequence[str]) -> Column:
     return reduce(lambda a, b: a | b, [F.col(c).isNull() for c in key])
 
 
-def intervals(history: DataFrame, key: Sequence[str]) -> DataFrame:
+def intervals(history: DataFrame, key: Sequence[str], ties: bool = True) -> DataFrame:
     """The live day intervals: a key's versions standing at the end of each day it changed, valid [valid_from, valid_to).
 
     What stands at the end of a day is the key's last change: its versions with that day's
     greatest `valid_from_ts`. Several of them (the source gave one key two rows at one instant,
     or twice the same row) all stand, so a reader sees the duplicate and can judge it. A row with
     a null key column is no key's version: it stands on its own, from its day on, never replaced,
-    so none is hidden behind another.
+    so none is hidden behind another. `ties=False` keeps one row per key and day instead (the
+    last by version_in_day), for lookups that must never multiply a row.
     """
     keyed, unkeyed = history.where(~_null_key(key)), history.where(_null_key(key))
     latest_change = F.max(F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp")))
     change = F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp"))
     day = Window.partitionBy(*key, VALID_FROM)
-    end_of_day = keyed.where(change == latest_change.over(day))
+    end_of_day = keyed.withColumn("_asof_last", latest_change.over(day)).where(change == F.col("_asof_last"))
+    if not ties:
+        last = F.row_number().over(Window.partitionBy(*key, VALID_FROM).orderBy(F.col(SEQ).desc()))
+        end_of_day = end_of_day.withColumn("_asof_rank", last).where(F.col("_asof_rank") == 1).drop("_asof_rank")
     # valid_to: the next day the key changed (the dense rank skips the rows of one day).
     days = keyed.select(*key, VALID_FROM).distinct()
     following = Window.partitionBy(*key).orderBy(VALID_FROM)
@@ -95,9 +99,10 @@ def join_as_of(
     """`frame` plus `columns` of the `history` versions valid on each row's `day`, matched `on` (frame, history) pairs.
 
     `key` is the history's own key (what identifies a version's row); `on` may use part of it
-    (e.g. a bridge by one of its two ids), and then a row can match several versions.
+    (e.g. a bridge by one of its two ids), and then a row can match several versions; on the whole
+    key it matches at most one (the key's last version of the day, see `intervals`).
     """
-    live = intervals(history, key)
+    live = intervals(history, key, ties=False)
     matches = live.select(
         *[F.col(theirs).alias(f"_asof_on{i}") for i, (_, theirs) in enumerate(on)],
         F.col(VALID_FROM).alias("_asof_from"),

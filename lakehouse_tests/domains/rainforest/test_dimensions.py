@@ -6,6 +6,7 @@ below is a version: it holds from its `valid_from` until its key's next version.
 
 import datetime
 import json
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -120,7 +121,8 @@ ROWS = {
         deletion(KITE, D2),  # its bridge rows leave the bridges on D2, without a new reject
     ],
     "productcategory": [
-        # the source repeated this pair: bronze holds two versions of one key on one day, the last stands
+        # the source repeated this pair: bronze holds two versions of one key at one instant; both
+        # stand, so silver keeps one and rejects the other as duplicate_key
         category_pair(1000, 100, D1), category_pair(1000, 100, D1, version_in_day=1),
         category_pair(1001, 101, D1),  # product 1001 is deleted on D2: a deletion version, no reject
         category_pair(1000, 999, D1),  # unknown_category
@@ -248,6 +250,7 @@ def test_rejects_reasons_and_records_once_on_the_day_the_version_began(collected
         ("buyer", "null_key:buyer_id;unknown_user", ROWS["buyer"][4]),
         ("seller", "unknown_user", ROWS["seller"][1]),
         ("category", "null_key:category_id", ROWS["category"][2]),
+        ("productcategory", "duplicate_key", ROWS["productcategory"][1]),
         ("productcategory", "unknown_category", ROWS["productcategory"][3]),
         ("productcategory", "unknown_product;unknown_category", ROWS["productcategory"][4]),
         ("productcategory", "null_key:product_id", ROWS["productcategory"][5]),
@@ -286,13 +289,23 @@ def test_a_history_of_the_baseline_only_gives_nothing(spark):
     assert {name: df.count() for name, df in built.items()} == dict.fromkeys(built, 0)
 
 
-def as_of(found: list[dict], key: tuple[str, ...], day: datetime.date) -> dict[tuple, dict]:
-    """The state of a history as of `day`, per key: its latest version unless that is a deletion."""
-    state = {}
-    known = [v for v in found if v["valid_from"] <= day]
-    for version in sorted(known, key=lambda v: (v["valid_from"], v.get("version_in_day", 0))):
-        state[tuple(version.get(k) for k in key)] = version
-    return {k: v for k, v in state.items() if not v.get("is_deleted", False)}
+def as_of(found: list[dict], key: tuple[str, ...], day: datetime.date) -> list[tuple[tuple, dict]]:
+    """The (key, row) pairs standing as of `day`, as `versioning.as_of.latest` reads them: per key its
+    versions of its last day with that day's greatest valid_from_ts, unless deleted; a row with a
+    null key stands on its own."""
+    standing, keyed = [], defaultdict(list)
+    for version in (v for v in found if v["valid_from"] <= day):
+        k = tuple(version.get(c) for c in key)
+        if None in k:
+            standing += [] if version.get("is_deleted") else [(k, version)]
+        else:
+            keyed[k].append(version)
+    for k, versions in keyed.items():
+        last_day = [v for v in versions if v["valid_from"] == max(v["valid_from"] for v in versions)]
+        instant = max(v.get("valid_from_ts") or datetime.datetime.min for v in last_day)
+        standing += [(k, v) for v in last_day
+                     if (v.get("valid_from_ts") or datetime.datetime.min) == instant and not v.get("is_deleted")]
+    return standing
 
 
 def test_accounting_adds_up_per_table_and_evaluated_day(collected):
@@ -310,34 +323,37 @@ def test_accounting_adds_up_per_table_and_evaluated_day(collected):
         for name in INPUTS:
             key = TABLES[name].key
             state = as_of(ROWS[name], key, day)
-            began = [k for k, version in state.items() if version["valid_from"] == day]
+            began = [k for k, version in state if version["valid_from"] == day]
             if name in OUTPUTS:
-                kept = set(as_of([r.asDict() for r in collected[OUTPUTS[name]]], key, day))
-                assert kept <= set(state), (name, day)
-                in_output = [k for k in began if k in kept]
+                kept = {k for k, _ in as_of([r.asDict() for r in collected[OUTPUTS[name]]], key, day)}
+                assert kept <= {k for k, _ in state}, (name, day)
+                in_output = {k for k in began if k in kept}  # a key standing twice is kept once
             else:
-                in_output = [k for k in began if None not in k]
+                in_output = {k for k in began if None not in k}
             assert len(began) == len(in_output) + rejected.count((name, day)), (name, day)
-    assert sum(rejected.count((name, D1)) for name in INPUTS) == 11
+    assert sum(rejected.count((name, D1)) for name in INPUTS) == 12
 
 
-def test_two_versions_of_a_key_in_one_day_the_last_stands(spark):
-    """Whatever the row order, a key's last version of a day is its state that day: no duplicate_key,
-    and the earlier versions of the day are never judged (a broken one, then a valid one, is valid)."""
-    zed, amy = user(5, D1, username="zed", version_in_day=1), user(5, D1, username="amy")
+def test_a_keys_last_change_of_a_day_stands_and_two_rows_at_one_instant_are_duplicates(spark):
+    """Two versions of a key at different times of a day: the later one is the day's state, and the
+    earlier one is never judged (a broken one, then a valid one, is valid). Two at the same instant
+    both stand: silver keeps one (the smallest row, as `rejects.split` says) and rejects the other."""
+    early, late = datetime.datetime(2024, 1, 1, 9), datetime.datetime(2024, 1, 1, 17)
     data = {
-        "appuser": [zed, amy, {**amy, "user_id": 6}, {**zed, "user_id": 6}],  # rows of 5 and 6 in both orders
+        "appuser": [
+            user(5, D1, username="zed", ts=early), user(5, D1, username="amy", ts=late, version_in_day=1),
+            user(6, D1, username="zed", ts=late), user(6, D1, username="amy", ts=late, version_in_day=1),
+        ],
         "buyer": [
-            buyer_row(30, 5, D1, version_in_day=1), buyer_row(30, 42, D1),  # unknown user first, then valid
-            buyer_row(31, 6, D1), buyer_row(31, 42, D1, version_in_day=1),  # valid first, then unknown user
+            buyer_row(30, 42, D1, ts=early), buyer_row(30, 5, D1, ts=late, version_in_day=1),  # unknown, then valid
         ],
     }
     built = build_dimensions(histories(spark, data), D1, D1)
     assert rows(built["dim_buyer"], ["buyer_id", "user_id", "username", "valid_from", "version_in_day"]) == [
-        (30, 5, "zed", D1, 0)
+        (30, 5, "amy", D1, 0)
     ]
     assert [(r.table, r.reason, json.loads(r.record)) for r in built["rejects"].collect()] == [
-        ("buyer", "unknown_user", record("buyer", data["buyer"][3]))
+        ("appuser", "duplicate_key", record("appuser", data["appuser"][2]))
     ]
 
 
