@@ -42,11 +42,6 @@ PREVIEW_ROWS = 5
 __all__ = ["LOAD_MODE", "PARTITION_EXPR", "VERSIONED", "MissingPartitionsError", "ParquetIOManager"]
 
 
-def _compact(keys: list[str]) -> str:
-    keys = sorted(keys)
-    return keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]} ({len(keys)} partitions)"
-
-
 class ParquetIOManager(ConfigurableIOManager):
     """Base: table paths, staged range writes and pruned range reads; subclasses pick the storage."""
 
@@ -167,15 +162,9 @@ class ParquetIOManager(ConfigurableIOManager):
             return None
         if upstream_meta.get(VERSIONED):
             return self._load_history(context, table, column, keys, schema_json)
-        committed = store.committed_partitions(table, column, keys[0], keys[-1])
-        missing = [key for key in keys if key not in committed]
-        if missing:
-            raise MissingPartitionsError(
-                f"{context.asset_key.to_user_string()} is missing partition(s) {_compact(missing)} "
-                f"needed by this run; materialize them first (e.g. dagster asset materialize "
-                f"-m lakehouse.definitions --select '{context.asset_key.to_user_string()}' "
-                f"--partition-range {min(missing)}...{max(missing)})"
-            )
+        versioned_tables.require_committed(
+            store, table, column, keys, context.asset_key.to_user_string(), "needed by this run"
+        )
         schema = StructType.fromJson(json.loads(schema_json))
         paths = [store.join(table, f"{column}={key}") for key in keys]
         frame = reader.schema(schema).option("basePath", table).parquet(*paths)

@@ -42,6 +42,24 @@ class OldLayoutError(Exception):
     """A table folder holds partitions of an earlier layout; it must be rebuilt."""
 
 
+def compact(keys: list[str]) -> str:
+    """Partition keys for a message: one key, or `first...last (N partitions)`."""
+    keys = sorted(keys)
+    return keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]} ({len(keys)} partitions)"
+
+
+def require_committed(store: Storage, table: str, column: str, keys: list[str], asset: str, purpose: str) -> None:
+    """Fail, naming the days and the command that fills them, unless every one of `keys` is committed."""
+    committed = store.committed_partitions(table, column, min(keys), max(keys))
+    missing = [key for key in keys if key not in committed]
+    if missing:
+        raise MissingPartitionsError(
+            f"{asset} is missing partition(s) {compact(missing)} {purpose}; materialize them first (e.g. "
+            f"dagster asset materialize -m lakehouse.definitions --select '{asset}' "
+            f"--partition-range {min(missing)}...{max(missing)})"
+        )
+
+
 def _day(key: str) -> datetime.date:
     return datetime.date.fromisoformat(key)
 
@@ -94,14 +112,7 @@ def history(
         frames.append(reader.parquet(store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={checkpoints[-1]}")))
     if first <= up_to:
         wanted = partitions_def.get_partition_keys_in_range(PartitionKeyRange(first, up_to))
-        committed = store.committed_partitions(table, column, first, up_to)
-        missing = [key for key in wanted if key not in committed]
-        if missing:
-            raise MissingPartitionsError(
-                f"{asset} is missing partition(s) {missing[0]}...{missing[-1]} ({len(missing)} partitions) "
-                f"needed to know its state as of {state_day or first}; materialize them first (e.g. dagster asset "
-                f"materialize -m lakehouse.definitions --select '{asset}' --partition-range {missing[0]}...{missing[-1]})"
-            )
+        require_committed(store, table, column, wanted, asset, f"needed to know its state as of {state_day or first}")
         paths = [store.join(table, f"{column}={key}") for key in wanted]
         frames.append(reader.option("basePath", table).parquet(*paths))
     if not frames:
