@@ -1,6 +1,6 @@
 # Developer and CI entry points. `make` alone lists the targets.
 .DEFAULT_GOAL := help
-.PHONY: help venv jars demo test ui bench clean distclean
+.PHONY: help venv jars demo test ui bench bench-quick clean distclean
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -21,15 +21,16 @@ RAINFOREST_BENCH_ARGS ?=
 RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
-	@echo "make venv       create .venv and install the package with test extras"
-	@echo "make jars       provision offline Spark jars (s3a, JDBC) into .jars/"
-	@echo "make demo       run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
-	@echo "make test       run the test suite (PYTEST_ARGS='-k ...' to filter)"
-	@echo "make ui         start the Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench      run the benchmarks: superstore (bench/run.py), then rainforest (bench/rainforest.py)"
-	@echo "                (BENCH_ARGS=... and RAINFOREST_BENCH_ARGS=... pass flags; see each script's --help)"
-	@echo "make clean      remove data/, .dagster/, bench/out/"
-	@echo "make distclean  clean, and remove .venv/ and .jars/"
+	@echo "make venv        create .venv and install the package with test extras"
+	@echo "make jars        provision offline Spark jars (s3a, JDBC) into .jars/"
+	@echo "make demo        run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
+	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
+	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
+	@echo "make bench       run the benchmarks: superstore (bench/run.py), then rainforest (bench/rainforest.py)"
+	@echo "                 (BENCH_ARGS=... and RAINFOREST_BENCH_ARGS=... pass flags; see each script's --help)"
+	@echo "make bench-quick both benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
+	@echo "make clean       remove data/, .dagster/, bench/out/"
+	@echo "make distclean   clean, and remove .venv/ and .jars/"
 
 venv: $(VENV_STAMP)
 
@@ -75,6 +76,15 @@ ui: venv
 bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py $(BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
+
+# Every step of both scripts on tiny data and "years" of 31 days (enough for a versioned table's
+# first checkpoint): a check that they run and print their JSON line, not a measure. The flags come
+# first, so BENCH_ARGS / RAINFOREST_BENCH_ARGS override them (e.g. --skip-incremental).
+bench-quick: venv jars
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py \
+	  --scale 2 --days 31 --history-years 2 --repeats 1 $(BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py \
+	  --scale 1 --days 31 --history-years 2 --repeats 1 $(RAINFOREST_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

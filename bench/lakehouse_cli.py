@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,8 @@ FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts 
 # Environment the caller may tune Spark with; every other LAKEHOUSE_*/AWS_* variable is dropped
 # so a developer's shell (S3 storage, a cluster) cannot leak into the benchmark.
 KEPT_VARIABLES = ("LAKEHOUSE_SPARK_JARS", "LAKEHOUSE_SPARK_CONF")
+# Each domain's no-orchestration baseline script under bench/ (the same transforms in plain PySpark).
+BASELINES = {"superstore": "baseline.py", "rainforest": "rainforest_baseline.py"}
 # Table folders under the warehouse (and the baseline's output), as the IO manager lays them out.
 TABLES = tuple(
     "/".join(key)
@@ -160,12 +161,16 @@ class Scenario:
             )
         return measured
 
+    def bench_script(self, name: str, script: str, *args: str) -> Measured:
+        """One of bench/'s plain PySpark scripts, with this scenario's environment; its log is `name`."""
+        return self._run(name, [sys.executable, str(REPO / "bench" / script), *args])
+
     def baseline(self, start: date, end: date) -> Measured:
-        command = [
-            sys.executable, str(REPO / "bench" / "baseline.py"), "--out", str(self.baseline_out),
+        """The domain's no-orchestration baseline over [start, end], writing under `baseline_out`."""
+        return self.bench_script(
+            "baseline", BASELINES[self.domain.group], "--out", str(self.baseline_out),
             "--start", start.isoformat(), "--end", end.isoformat(),
-        ]  # fmt: skip
-        return self._run("baseline", command)
+        )  # fmt: skip
 
     def drop_data(self) -> None:
         """Remove the bulky folders (landing, tables, the Dagster instance's event log); logs stay."""
@@ -212,17 +217,6 @@ def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
     return {step: (n, int((last - first).total_seconds())) for step, (n, first, last) in spans.items()}
 
 
-def table_rows(warehouse: Path, tables: Sequence[str] = TABLES) -> dict[str, int]:
-    """Rows per table folder in `tables` (superstore's by default), from the Parquet footers (no Spark)."""
-    import pyarrow.parquet as pq
-
-    counts = {}
-    for table in tables:
-        files = [p for p in (warehouse / table).rglob("*.parquet") if "_staging" not in p.parts]
-        counts[table] = sum(pq.read_metadata(p).num_rows for p in files)
-    return counts
-
-
 def print_failure(error: BenchFailure) -> None:
     print(f"FAILED: {error}", flush=True)
     if error.log is not None:
@@ -233,15 +227,21 @@ def print_failure(error: BenchFailure) -> None:
 
 # -- what every benchmark script shares ---------------------------------------------------------
 def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, default_out: str) -> None:
-    """The flags of both benchmarks beyond their own data sizes: repeats, skips, Spark, timeouts, output."""
-    parser.add_argument("--repeats", type=int, default=2,
-                        help="timed single-day runs per incremental scenario; the median counts "
-                        "(default: %(default)s)")
+    """The flags of both benchmarks beyond their own data sizes: --days, repeats, skips, Spark, timeouts, output."""
+    parser.add_argument("--days", type=int, default=None, metavar="N",
+                        help="debug, for quick checks of the script: a 'year' is N days. The full backfill "
+                        "covers the first N days of its range (all the data of --scale lands in them) and "
+                        "an incremental history of Y years is Y*N days; the figures are then no measure "
+                        "of anything (default: calendar years)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="timed single-day runs per incremental scenario, alternating; the median counts "
+                        "(default: %(default)s, so that `make bench` fits its 30 minutes)")
     parser.add_argument("--skip-full", action="store_true", help=f"skip the full backfill ({full_figures})")
     parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
     parser.add_argument("--spark-master", default="local[2]",
                         help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
-    parser.add_argument("--run-timeout", type=float, default=1800,
+    # Generous: rainforest's untimed 4-year history backfill is one long subprocess.
+    parser.add_argument("--run-timeout", type=float, default=7200,
                         help="seconds before any one subprocess is killed (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"scratch folder (default: {default_out})")
@@ -249,8 +249,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, defaul
                         help="keep landing files, tables and Dagster instances (default: only logs stay)")
 
 
-def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, short_history_years: int) -> None:
-    """Reject what no benchmark can run: sizes, history lengths, repeats, nothing to do."""
+def check_run_arguments(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, short_history_years: int, full_days: int
+) -> None:
+    """Reject what no benchmark can run: sizes, --days beyond the full range, history lengths, repeats."""
+    if args.days is not None and not 3 <= args.days <= full_days:
+        parser.error(f"--days must be between 3 and {full_days}")
     if args.scale <= 0 or args.density <= 0:
         parser.error("--scale and --density must be positive")
     if args.history_years <= short_history_years:

@@ -1,4 +1,4 @@
-"""Timing and memory of a subprocess tree, plus the environment the numbers were taken on."""
+"""Timing and memory of a subprocess tree, the environment the numbers were taken on, and how a run reports it."""
 
 from __future__ import annotations
 
@@ -181,3 +181,35 @@ def environment(repo: Path) -> dict:
         "git_commit": commit,
         "git_dirty": bool(dirty),
     }
+
+
+def print_environment(env: dict, spark_master: str, out: Path) -> None:
+    """The machine and software a benchmark runs on, its Spark master and scratch folder."""
+    print("environment:")
+    for key, value in env.items():
+        print(f"  {key:<22}{value}")
+    print(f"  {'spark_master':<22}{spark_master or '(unset: local[*])'}")
+    print(f"  {'scratch':<22}{out}", flush=True)
+
+
+def run_fields(env: dict, spark_master: str, out: Path, total: float, budget: float) -> dict:
+    """The JSON fields every benchmark ends with: success, time and budget, load, software, scratch."""
+    return dict(
+        ok=True, total_seconds=round(total, 1), within_budget=total <= budget,
+        load_average_start=env["load_average_1_5_15"], load_average_end=[round(x, 2) for x in os.getloadavg()],
+        spark_master=spark_master or None, git_commit=env["git_commit"], git_dirty=env["git_dirty"],
+        date=env["date"], cpu_count=env["cpu_count"], memory_total_gb=env["memory_total_gb"],
+        python=env["python"], java=env["java"], pyspark=env["pyspark"], dagster=env["dagster"], scratch=str(out),
+    )  # fmt: skip
+
+
+def print_footer(result: dict, budget: float, width: int) -> None:
+    """The summary's last lines: total time, load, and warnings when over budget or on a busy machine."""
+    total, load, cpus = result["total_seconds"], result["load_average_end"], result["cpu_count"]
+    print(f"  {'total':<{width}}{total:.0f} s; logs under {result['scratch']}")
+    print(f"  {'load average':<{width}}start {result['load_average_start']}, end {load} on {cpus} CPUs")
+    if total > budget:
+        print(f"  WARNING: took {total / 60:.1f} min, over the {budget / 60:.0f}-minute budget; "
+              "shrink --scale/--history-years or use --skip-full/--skip-incremental")
+    if load[0] > (cpus or 1):
+        print("  WARNING: the machine was busy (1-min load above the CPU count): timings are inflated and noisy")

@@ -1,0 +1,99 @@
+"""The rainforest asset checks without Dagster: the rules the Dagster run evaluates, on the baseline's tables.
+
+The list is `lakehouse.domains.rainforest.checks.CHECKS` itself, so it cannot drift from the
+pipeline's. A check built from a `quality.checks.Check` runs that Check's `.rule` on the checked
+table, limited to the run's days for a versioned table (as `asset_checks(run_days_of=...)` does);
+a check without one (row accounting) is its own function, called with the tables it reads. Each
+check runs once, as soon as every table it reads has been written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.domains.rainforest.checks import CHECKS
+
+Key = tuple[str, ...]
+Judge = Callable[[dict[str, DataFrame]], tuple[bool, dict]]  # tables by input name -> (passed, evidence)
+
+
+@dataclass(frozen=True)
+class PlannedCheck:
+    """One asset check: the asset it checks, the tables it reads (input name -> asset key), its judge."""
+
+    asset: Key
+    name: str
+    inputs: dict[str, Key]
+    judge: Judge
+
+    @property
+    def label(self) -> str:
+        return f"{'/'.join(self.asset)}:{self.name}"
+
+
+def _rule_judge(check, run_days_of: str | None, first: datetime.date, last: datetime.date) -> Judge:
+    """A Check's rule on the table's rows (only the run's versions of a versioned table)."""
+
+    def judge(frames: dict[str, DataFrame]) -> tuple[bool, dict]:
+        frame = frames["frame"]
+        if run_days_of:
+            frame = frame.where(F.col(run_days_of).between(F.lit(first), F.lit(last)))
+        result = check.rule(frame)
+        return result.passed, {"failing_count": result.failing_count}
+
+    return judge
+
+
+def _function_judge(function: Callable) -> Judge:
+    """The check's own function (one that needs no Dagster context), on its inputs."""
+
+    def judge(frames: dict[str, DataFrame]) -> tuple[bool, dict]:
+        result = function(**frames)
+        return result.passed, {name: value.value for name, value in result.metadata.items()}
+
+    return judge
+
+
+def plan(first: datetime.date, last: datetime.date) -> list[PlannedCheck]:
+    """Every rainforest asset check, ready to judge the run [first, last]."""
+    planned = []
+    for definition in CHECKS:
+        (spec,) = definition.check_specs
+        # The function the @asset_check decorator wrapped; `asset_checks` builds it around a
+        # Check (closure `check`, `run_days_of`), the row-accounting checks have no context.
+        function = definition.node_def.compute_fn.decorated_fn
+        captured = inspect.getclosurevars(function).nonlocals
+        if "check" in captured:
+            judge = _rule_judge(captured["check"], captured.get("run_days_of"), first, last)
+        elif "context" not in inspect.signature(function).parameters:
+            judge = _function_judge(function)
+        else:
+            raise TypeError(f"{spec.key.to_user_string()}: neither a Check nor a context-free check function")
+        inputs = {name: tuple(key.path) for name, key in definition.keys_by_input_name.items()}
+        planned.append(PlannedCheck(tuple(spec.asset_key.path), spec.name, inputs, judge))
+    return planned
+
+
+class CheckRunner:
+    """Runs each planned check once, when every table it reads is written; remembers the failures."""
+
+    def __init__(self, planned: list[PlannedCheck], report: Callable[[str], None]):
+        self.pending = list(planned)
+        self.report = report
+        self.passed: list[str] = []
+        self.failed: list[str] = []
+
+    def run_ready(self, tables: dict[Key, DataFrame]) -> None:
+        """Judge the pending checks whose tables are all in `tables`."""
+        ready = [check for check in self.pending if all(key in tables for key in check.inputs.values())]
+        for check in ready:
+            self.pending.remove(check)
+            passed, evidence = check.judge({name: tables[key] for name, key in check.inputs.items()})
+            (self.passed if passed else self.failed).append(check.label)
+            self.report(f"check {check.label}: {'passed' if passed else 'FAILED'} {evidence}")
