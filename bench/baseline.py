@@ -11,12 +11,11 @@ layer is read back from the Parquet the previous one wrote, as the IO manager do
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import sys
 
-from plain_spark import Steps, read_back, session, write_partitioned, write_table
+from plain_spark import Steps, baseline_arguments, read_back, session, write_partitioned, write_table
 from pyspark.sql import functions as F
 
 from lakehouse.domains.superstore.transforms import (
@@ -41,11 +40,7 @@ TABLES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder for the baseline's tables")
-    parser.add_argument("--start", type=datetime.date.fromisoformat, required=True, help="first day")
-    parser.add_argument("--end", type=datetime.date.fromisoformat, required=True, help="last day")
-    args = parser.parse_args(argv)
+    args = baseline_arguments(__doc__.splitlines()[0], argv)
     start, end = args.start, args.end
     paths = {name: os.path.join(args.out, *parts) for name, parts in TABLES.items()}
 

@@ -8,6 +8,8 @@ Parquet as the IO manager does between assets; none of its staging, markers, che
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import time
 
 from pyspark.sql import DataFrame, SparkSession
@@ -68,3 +70,12 @@ def read_history(frame: DataFrame, path: str) -> DataFrame:
     # as-of readers derive many frames from one history, and re-planning its scan for each cost
     # more than the work. The baseline does the same so both pay for the same plan.
     return read_back(frame, path).localCheckpoint()
+
+
+def baseline_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """Both baselines' command line: --out, --start, --end."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--out", required=True, help="folder for the baseline's tables")
+    parser.add_argument("--start", type=datetime.date.fromisoformat, required=True, help="first day")
+    parser.add_argument("--end", type=datetime.date.fromisoformat, required=True, help="last day")
+    return parser.parse_args(argv)

@@ -16,13 +16,12 @@ Exits 1 when a check fails, as the Dagster run fails at a failing blocking check
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import sys
 from functools import reduce
 
-from plain_spark import Steps, read_back, read_history, session, write_partitioned, write_table
+from plain_spark import Steps, baseline_arguments, read_back, read_history, session, write_partitioned, write_table
 from pyspark.sql import DataFrame, SparkSession
 from rainforest_checks import CheckRunner, Key, plan
 
@@ -130,11 +129,7 @@ def gold_layer(tables: Warehouse) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder for the baseline's tables")
-    parser.add_argument("--start", type=datetime.date.fromisoformat, required=True, help="first day")
-    parser.add_argument("--end", type=datetime.date.fromisoformat, required=True, help="last day")
-    args = parser.parse_args(argv)
+    args = baseline_arguments(__doc__.splitlines()[0], argv)
     first, last = args.start, args.end
 
     steps = Steps("rainforest-baseline")
