@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from functools import reduce
 
 from dagster import PartitionKeyRange, PartitionsDefinition
 from pyspark.sql import DataFrame, SparkSession
@@ -117,7 +118,7 @@ def history(
         frames.append(reader.option("basePath", table).parquet(*paths))
     if not frames:
         return spark.createDataFrame([], schema)
-    union = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
+    union = reduce(DataFrame.unionByName, frames)
     # Materialized once, with its lineage cut: a reader derives many frames from a history (the
     # state on several days, joins), and analysing a scan of a few hundred day folders again for
     # each of them cost more than the work itself (29 s of planning for a year's dimensions, 9 s

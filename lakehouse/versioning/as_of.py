@@ -45,8 +45,9 @@ def with_validity(history: DataFrame, key: Sequence[str]) -> DataFrame:
     )
 
 
-def _null_key(key: Sequence[str]) -> Column:
-    return reduce(lambda a, b: a | b, [F.col(c).isNull() for c in key])
+def any_null(columns: Sequence[str]) -> Column:
+    """True when any of `columns` is null: a row whose key identifies nothing."""
+    return reduce(lambda a, b: a | b, [F.col(c).isNull() for c in columns])
 
 
 def intervals(history: DataFrame, key: Sequence[str], ties: bool = True) -> DataFrame:
@@ -59,15 +60,14 @@ def intervals(history: DataFrame, key: Sequence[str], ties: bool = True) -> Data
     so none is hidden behind another. `ties=False` keeps one row per key and day instead (the
     last by version_in_day), for lookups that must never multiply a row.
     """
-    keyed, unkeyed = history.where(~_null_key(key)), history.where(_null_key(key))
-    latest_change = F.max(F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp")))
-    change = F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp"))
+    keyed, unkeyed = history.where(~any_null(key)), history.where(any_null(key))
+    change = F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp"))  # a null time sorts first
     day = Window.partitionBy(*key, VALID_FROM)
-    end_of_day = keyed.withColumn("_asof_last", latest_change.over(day)).where(change == F.col("_asof_last"))
+    end_of_day = keyed.withColumn("_asof_last", F.max(change).over(day)).where(change == F.col("_asof_last"))
     if not ties:
-        last = F.row_number().over(Window.partitionBy(*key, VALID_FROM).orderBy(F.col(SEQ).desc()))
+        last = F.row_number().over(day.orderBy(F.col(SEQ).desc()))
         end_of_day = end_of_day.withColumn("_asof_rank", last).where(F.col("_asof_rank") == 1).drop("_asof_rank")
-    # valid_to: the next day the key changed (the dense rank skips the rows of one day).
+    # valid_to: the next day the key changed, from one row per key and day.
     days = keyed.select(*key, VALID_FROM).distinct()
     following = Window.partitionBy(*key).orderBy(VALID_FROM)
     next_day = days.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))

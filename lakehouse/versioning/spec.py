@@ -10,9 +10,6 @@ SEQ = "version_in_day"  # int: order of several versions of one key within one v
 IS_DELETED = "is_deleted"  # boolean: the key vanished from the source that day
 VERSION_COLUMNS = (VALID_FROM_TS, SEQ, IS_DELETED, VALID_FROM)  # after the table's own, partition last
 
-# Per-key version order, shared by every reader (Spark here, DuckDB in `lakehouse sql`).
-ORDER = (VALID_FROM, SEQ)
-
 
 @dataclass(frozen=True)
 class Versioned:

@@ -27,7 +27,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.versioning.as_of import AS_OF
+from lakehouse.versioning.as_of import AS_OF, any_null
 from lakehouse.versioning.spec import IS_DELETED, SEQ, VALID_FROM, VALID_FROM_TS, Versioned
 
 _PHASE = "_trk_phase"  # 0: the state before the run, 1: in effect before the run, 2: in the range
@@ -54,8 +54,7 @@ def _identity(spec: Versioned) -> list[Column]:
 
     A null key identifies nothing: such rows (which silver rejects) must not stand for each other.
     """
-    null_key = reduce(lambda a, b: a | b, [F.col(c).isNull() for c in spec.key])
-    return [*[F.col(c) for c in spec.key], F.when(null_key, F.xxhash64(*spec.tracked or spec.key))]
+    return [*[F.col(c) for c in spec.key], F.when(any_null(spec.key), F.xxhash64(*spec.tracked or spec.key))]
 
 
 def _numbered(versions: DataFrame, spec: Versioned, order: list[Column]) -> DataFrame:

@@ -10,6 +10,7 @@ from lakehouse.domains.rainforest.columns import EVENT_DATE, ORDER_DATE, PARTITI
 from lakehouse.domains.rainforest.dimensions import SPECS, build_dimensions
 from lakehouse.domains.rainforest.facts import build_facts
 from lakehouse.domains.rainforest.keys import DAILY, bronze, silver
+from lakehouse.domains.rainforest.upstream import STATE, TABLES
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
 
@@ -28,9 +29,7 @@ FACTS = {
     "fact_clickstream": ("One row per clickstream event.", EVENT_DATE),
     "fact_rejects": ("Order, item and event rows rejected by silver's rules, with the reasons.", PARTITION),
 }
-_DIMENSION_INPUTS = (
-    "appuser", "buyer", "seller", "category", "brand", "manufacturer", "product", "productcategory", "sellerproduct",
-)  # fmt: skip
+_DIMENSION_INPUTS = [name for name, table in TABLES.items() if table.kind == STATE]
 
 
 def _outputs(built: dict[str, DataFrame], names) -> Iterator[Output]:
