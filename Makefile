@@ -12,13 +12,19 @@ S3A_JARS := hadoop-aws-3.3.1.jar aws-java-sdk-bundle-1.11.901.jar
 # The only offline source of the s3a jars here: this sdist bundles them (no Maven access).
 JARS_SDIST := sagemaker_pyspark==1.4.5
 PG_JAR := /usr/share/java/postgresql.jar
+# Hadoop's local filesystem forks `chmod` for every file and folder it creates when its native
+# library is absent (always, with pip's pyspark): ~15 ms a file, most of a small daily write.
+# This jar (built here from source, never committed) sets permissions through java.nio instead.
+LOCALFS_SRC := lakehouse/resources/hadoop/NioLocalFileSystem.java
+LOCALFS_JAR := $(JARS_DIR)/lakehouse-localfs.jar
 
 LAKEHOUSE_HOME ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 RAINFOREST_BENCH_ARGS ?=
-RUN_ENV = LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
+# DAGSTER_EVENT_BATCH_SIZE: a range run stores its per-day events in batches (lakehouse/instance.py).
+RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true DAGSTER_EVENT_BATCH_SIZE=1000
 
 help:
 	@echo "make venv        create .venv and install the package with test extras"
@@ -42,12 +48,20 @@ $(VENV_STAMP): pyproject.toml $(wildcard setup.cfg)
 	$(PY) -m pip install -e '.[test]'
 	touch $@
 
-jars: $(JARS_DIR)/.s3a-extracted
+jars: $(JARS_DIR)/.s3a-extracted $(LOCALFS_JAR)
 	@for j in $(S3A_JARS); do test -s $(JARS_DIR)/$$j || { echo "error: $(JARS_DIR)/$$j missing; rm -rf $(JARS_DIR) and retry" >&2; exit 1; }; done
 	@if [ -f $(PG_JAR) ]; then ln -sfn $(PG_JAR) $(JARS_DIR)/postgresql.jar; fi
 	@ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, - > $(JARS_DIR)/classpath.tmp
 	@mv -f $(JARS_DIR)/classpath.tmp $(JARS_DIR)/classpath
 	@echo "$(JARS_DIR)/classpath: $$(cat $(JARS_DIR)/classpath)"
+
+$(LOCALFS_JAR): $(LOCALFS_SRC) $(VENV_STAMP)
+	@command -v javac >/dev/null || { echo "error: javac not found (a Java 17 JDK is needed to build $@)" >&2; exit 1; }
+	mkdir -p $(JARS_DIR)
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	hadoop=$$($(PY) -c "import glob, os, pyspark; print(glob.glob(os.path.join(os.path.dirname(pyspark.__file__), 'jars', 'hadoop-client-api-*.jar'))[0])"); \
+	javac --release 17 -nowarn -cp "$$hadoop" -d "$$tmp" $(LOCALFS_SRC); \
+	jar cf $@.tmp -C "$$tmp" . && mv -f $@.tmp $@
 
 $(JARS_DIR)/.s3a-extracted:
 	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 found" >&2; exit 1; }
@@ -62,15 +76,15 @@ $(JARS_DIR)/.s3a-extracted:
 	done
 	touch $@
 
-demo: venv
-	mkdir -p "$(DAGSTER_HOME)" && touch "$(DAGSTER_HOME)/dagster.yaml"
+demo: venv jars
+	$(PY) -m lakehouse.instance "$(DAGSTER_HOME)"
 	$(RUN_ENV) $(PY) -m lakehouse.demo
 
 test: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) -m pytest lakehouse_tests $(PYTEST_ARGS)
 
-ui: venv
-	mkdir -p "$(DAGSTER_HOME)" && touch "$(DAGSTER_HOME)/dagster.yaml"
+ui: venv jars
+	$(PY) -m lakehouse.instance "$(DAGSTER_HOME)"
 	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml
 
 bench: venv jars

@@ -98,3 +98,19 @@ def test_database_url_must_be_postgresql():
     with pytest.raises(SettingsError, match="LAKEHOUSE_RAINFOREST_DB_URL must be a postgresql://") as error:
         Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": "mysql://u:hunter2@db/app"})
     assert "hunter2" not in str(error.value)
+
+
+def test_local_filesystem_jar_goes_on_the_driver_classpath(tmp_path):
+    jar = tmp_path / "lakehouse-localfs.jar"
+    jar.write_text("")
+    other = tmp_path / "hadoop-aws.jar"
+    other.write_text("")
+    local = spark_conf(Settings.from_env({"LAKEHOUSE_SPARK_JARS": f"{other},{jar}"}))
+    assert local["spark.driver.extraClassPath"] == str(jar)
+    assert local["spark.hadoop.fs.file.impl"] == "lakehouse.hadoop.NioLocalFileSystem"
+    assert local["spark.jars"] == f"{other},{jar}"
+    without = spark_conf(Settings.from_env({"LAKEHOUSE_SPARK_JARS": str(other)}))
+    assert "spark.hadoop.fs.file.impl" not in without and "spark.driver.extraClassPath" not in without
+    # A cluster's executors do not have the jar: they keep Hadoop's own local filesystem.
+    cluster = spark_conf(Settings.from_env({"LAKEHOUSE_SPARK_JARS": str(jar), "LAKEHOUSE_SPARK_MASTER": "spark://h:7077"}))
+    assert "spark.hadoop.fs.file.impl" not in cluster
