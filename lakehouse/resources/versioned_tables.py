@@ -153,7 +153,10 @@ def after_commit(
     versions = history(spark, store, table, column, schema, partitions_def, last_key, last_key, asset)
     staged = store.join(staging, f"checkpoint-{uuid.uuid4().hex}")
     try:
-        latest(versions, key).select(*schema.fieldNames()).coalesce(1).write.parquet(staged)
+        # One file in key order, zstd: a second copy of the state, kept as small as it goes
+        # (any Parquet reader, DuckDB included, reads zstd).
+        state = latest(versions, key).select(*schema.fieldNames()).coalesce(1).sortWithinPartitions(*key)
+        state.write.option("compression", "zstd").parquet(staged)
         store.write_text(store.join(staged, MARKER), "")
         store.replace_tree(staged, store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={last_key}"))
     finally:
