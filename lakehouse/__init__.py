@@ -11,3 +11,8 @@ import os
 # of a failed run show as "not materialized" rather than "failed". The Makefile and compose file
 # set it for the webserver and daemon processes, which never import this package.
 os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+
+# A range run's per-day materialization events go to the event log in batches: Postgres stores a
+# batch at once, and so does the SQLite instance `python -m lakehouse.instance` configures (Dagster's
+# default SQLite storage stores them one by one either way). See lakehouse/instance.py.
+os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
