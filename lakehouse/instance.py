@@ -13,6 +13,7 @@ the folder already has a non-empty one (a user's own instance configuration is n
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,17 +28,18 @@ from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_lo
 EVENT_BATCH_SIZE = 1000
 BATCH_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
 
-INSTANCE_YAML = f"""\
+INSTANCE_YAML = """\
 # Written by `python -m lakehouse.instance` (make demo / ui / bench): the embedded SQLite instance,
-# with range runs' events stored in batches. Batching needs {BATCH_VARIABLE} in the run's environment
-# (the Makefile sets it); without it this storage behaves exactly like Dagster's default.
+# with range runs' events stored in batches. Batching needs {variable} in the run's environment
+# (lakehouse/__init__.py defaults it); without it this storage behaves exactly like Dagster's default.
+# base_dir is this folder, written out so that any process opening it (with or without
+# DAGSTER_HOME set) finds the same databases; if the folder moves, delete this file and run it again.
 storage:
   custom:
     module: lakehouse.instance
     class: BatchedSqliteStorage
     config:
-      base_dir:
-        env: DAGSTER_HOME
+      base_dir: {base_dir}
 """
 
 
@@ -89,7 +91,7 @@ def write_instance_config(dagster_home: Path) -> bool:
     config = dagster_home / "dagster.yaml"
     if config.exists() and config.read_text().strip():
         return False
-    config.write_text(INSTANCE_YAML)
+    config.write_text(INSTANCE_YAML.format(variable=BATCH_VARIABLE, base_dir=json.dumps(str(dagster_home.resolve()))))
     return True
 
 

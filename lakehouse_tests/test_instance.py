@@ -58,7 +58,7 @@ def _instance(home: Path, batched: bool, monkeypatch) -> DagsterInstance:
         home.mkdir()
         (home / "dagster.yaml").write_text("")
         monkeypatch.delenv(BATCH_VARIABLE, raising=False)
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # the written config names its folder itself
     return DagsterInstance.from_config(str(home))
 
 
@@ -117,7 +117,9 @@ def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
 def test_instance_config_is_written_once_and_never_replaces_a_users(tmp_path):
     home = tmp_path / "home"
     assert write_instance_config(home) is True
-    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML
+    assert (home / "dagster.yaml").read_text() == INSTANCE_YAML.format(
+        variable="DAGSTER_EVENT_BATCH_SIZE", base_dir=f'"{home.resolve()}"'
+    )
     assert write_instance_config(home) is False  # already there
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     assert write_instance_config(home) is False
