@@ -258,6 +258,14 @@ def print_summary(result: dict, args) -> None:
               f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
     print_footer(result, BUDGET_SECONDS, 35)
 
+def years_that_fit(first: date, today: date) -> int:
+    """Whole calendar years of history from `first` whose last day (the timed new day) is before `today`."""
+    years = 0
+    while date(first.year + years + 1, 1, 1) <= today:
+        years += 1
+    return years
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -273,6 +281,17 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"ok": False, "domain": domain.group}
     scenarios: list[Scenario] = []
+    if not args.skip_incremental and args.days is None:
+        # Daily partitions end yesterday: a calendar history must too, or its backfill fails late.
+        fits = years_that_fit(domain.first_partition, datetime.datetime.now(datetime.UTC).date())
+        if args.history_years > fits:
+            print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
+                  f"{domain.first_partition.year + args.history_years - 1}-12-31, but they start on "
+                  f"{domain.first_partition} and end yesterday; use --history-years {fits} or less, or --days N",
+                  flush=True)
+            print(json.dumps({"ok": False, "domain": domain.group, "error": "history beyond today",
+                              "history_years_that_fit": fits, "git_commit": env["git_commit"]}))
+            return 2
     try:
         if not args.skip_full:
             result.update(full_backfill(args, domain, out, scenarios))
