@@ -18,7 +18,8 @@ All figures come from subprocesses in a scratch folder (bench/out/<timestamp>-ra
                     rainforest_storage.py for why an estimate); rainforest_dims_ratio_to_state =
                     stored bytes / one day's state, goal <= 2.
 4. rainforest_incremental_ratio (also as incremental_ratio)  one new day (`--partition D`) after
-                    --history-years (default 4) years of history / the same after one year, at the same
+                    --history-years (default 4, or fewer when that would end after yesterday) years of
+                    history / the same after one year, at the same
                     daily density (generator scale = --density for users and products, `--orders` =
                     5,000 x density per 366 days of history), median of --repeats alternating runs
                     each; goal <= 1.25, as for superstore. Both histories have the same marketplace
@@ -69,6 +70,7 @@ YEAR_START, YEAR_END = date(2024, 1, 1), date(2024, 12, 31)  # the generator's d
 ITEMS_PER_SCALE = 15_000  # order items per year at scale 1 (5,000 orders of 1-5 items)
 ORDERS_PER_SCALE = 5_000  # orders per year (366 days of 2024) at scale 1
 SHORT_HISTORY_YEARS = 1
+LONG_HISTORY_YEARS = 4
 BUDGET_SECONDS = 15 * 60  # half of `make bench`'s 30 minutes; bench/run.py (superstore) has the other half
 
 
@@ -77,9 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=67.0,
                         help="datagen scale of the full-year backfill (67 = ~1,000,000 order items, "
                         f"~{ITEMS_PER_SCALE:,} per unit of scale; default: %(default)s)")
-    parser.add_argument("--history-years", type=int, default=4,
+    parser.add_argument("--history-years", type=int, default=None,
                         help="years of history before the new day in the long incremental scenario "
-                        f"(the short one has {SHORT_HISTORY_YEARS}; default: %(default)s)")
+                        f"(the short one has {SHORT_HISTORY_YEARS}; default: {LONG_HISTORY_YEARS}, or as many "
+                        "calendar years as end before today: daily partitions end yesterday)")
     parser.add_argument("--density", type=float, default=1.0,
                         help="datagen scale per year of history in the incremental scenarios "
                         "(1.0 = 5,000 orders/year, the sample data's density; default: %(default)s)")
@@ -281,9 +284,14 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"ok": False, "domain": domain.group}
     scenarios: list[Scenario] = []
+    chosen, args.history_years = args.history_years is not None, args.history_years or LONG_HISTORY_YEARS
     if not args.skip_incremental and args.days is None:
         # Daily partitions end yesterday: a calendar history must too, or its backfill fails late.
         fits = years_that_fit(domain.first_partition, datetime.datetime.now(datetime.UTC).date())
+        if not chosen and args.history_years > fits:
+            args.history_years = fits
+            print(f"  NOTE: {LONG_HISTORY_YEARS} years of history from {domain.first_partition} would end after "
+                  f"yesterday; the long incremental scenario uses {fits}", flush=True)
         if args.history_years > fits:
             print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
                   f"{domain.first_partition.year + args.history_years - 1}-12-31, but they start on "
