@@ -23,8 +23,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 RAINFOREST_BENCH_ARGS ?=
-# DAGSTER_EVENT_BATCH_SIZE: a range run stores its per-day events in batches (lakehouse/instance.py).
-RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true DAGSTER_EVENT_BATCH_SIZE=1000
+RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
 	@echo "make venv        create .venv and install the package with test extras"

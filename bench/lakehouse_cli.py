@@ -15,7 +15,7 @@ from pathlib import Path
 from measure import Measured, run_measured, tail
 
 from lakehouse.domains.superstore import keys
-from lakehouse.instance import BATCH_VARIABLE, EVENT_BATCH_SIZE, write_instance_config
+from lakehouse.instance import write_instance_config
 
 REPO = Path(__file__).resolve().parent.parent
 GROUP = "superstore"
@@ -78,6 +78,7 @@ class Scenario:
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         write_instance_config(self.dagster_home)  # the instance `make demo` uses: batched SQLite
+        # (DAGSTER_EVENT_BATCH_SIZE is defaulted by the lakehouse package in every run process)
         self.logs.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -114,7 +115,6 @@ class Scenario:
             LAKEHOUSE_HOME=str(self.home),
             DAGSTER_HOME=str(self.dagster_home),
             DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true",
-            **{BATCH_VARIABLE: str(EVENT_BATCH_SIZE)},
         )
         if self.spark_master:
             env["LAKEHOUSE_SPARK_MASTER"] = self.spark_master

@@ -24,8 +24,7 @@ from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEvent
 from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 
-# Materialization events per batch: a year of days in one, and a bound on what is held in memory.
-EVENT_BATCH_SIZE = 1000
+# Dagster's switch for batches; lakehouse/__init__.py defaults it (1000: a year of days in one batch).
 BATCH_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
 
 INSTANCE_YAML = """\
