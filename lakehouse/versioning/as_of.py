@@ -62,16 +62,18 @@ def intervals(history: DataFrame, key: Sequence[str], ties: bool = True) -> Data
     """
     keyed, unkeyed = history.where(~any_null(key)), history.where(any_null(key))
     change = F.coalesce(VALID_FROM_TS, F.lit("0001-01-01").cast("timestamp"))  # a null time sorts first
-    day = Window.partitionBy(*key, VALID_FROM)
-    end_of_day = keyed.withColumn("_asof_last", F.max(change).over(day)).where(change == F.col("_asof_last"))
+    # Every window here is partitioned by the key alone, so the read is ONE shuffle (windows by
+    # key and day, then by key, plus a distinct and a join took four: a Spark stage each, which
+    # on a small day is most of the time). Days are ordered as day numbers, for range frames.
+    by_key = Window.partitionBy(*key).orderBy(F.unix_date(VALID_FROM))
+    same_day = by_key.rangeBetween(Window.currentRow, Window.currentRow)
+    end_of_day = keyed.withColumn("_asof_last", F.max(change).over(same_day)).where(change == F.col("_asof_last"))
     if not ties:
-        last = F.row_number().over(day.orderBy(F.col(SEQ).desc()))
+        last = F.row_number().over(Window.partitionBy(*key, VALID_FROM).orderBy(F.col(SEQ).desc()))
         end_of_day = end_of_day.withColumn("_asof_rank", last).where(F.col("_asof_rank") == 1).drop("_asof_rank")
-    # valid_to: the next day the key changed, from one row per key and day.
-    days = keyed.select(*key, VALID_FROM).distinct()
-    following = Window.partitionBy(*key).orderBy(VALID_FROM)
-    next_day = days.withColumn(VALID_TO, F.lead(VALID_FROM).over(following))
-    with_end = end_of_day.join(next_day, [*key, VALID_FROM]).select(*history.columns, VALID_TO)
+    # valid_to: the next day the key changed (every day with a version keeps one standing row).
+    later = by_key.rangeBetween(1, Window.unboundedFollowing)
+    with_end = end_of_day.withColumn(VALID_TO, F.min(VALID_FROM).over(later)).select(*history.columns, VALID_TO)
     standing = unkeyed.withColumn(VALID_TO, F.lit(None).cast("date"))
     return with_end.unionByName(standing).where(~F.col(IS_DELETED))
 

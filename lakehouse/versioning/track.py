@@ -78,14 +78,17 @@ def by_timestamp(
     effective = numbered.withColumn(_EFFECTIVE, F.when(F.col(_N) == 1, creation).otherwise(change))
     effective = effective.where(F.col(_EFFECTIVE) < end)
 
-    before = effective.where(F.col(_EFFECTIVE) < start)
-    newest = Window.partitionBy(*ident).orderBy(F.col(_N).desc())
-    entering = before.withColumn("_trk_rank", F.row_number().over(newest)).where("_trk_rank = 1").drop("_trk_rank")
+    # One pass over the source rows: of those in effect before the run only the newest enters (on
+    # `first`), those in the range each take their own day. (Two filtered copies of `effective`
+    # unioned read and shuffled the source twice.) The windows keep the key's partitioning.
+    before_run = F.col(_EFFECTIVE) < start
+    newest = Window.partitionBy(*ident, before_run).orderBy(F.col(_N).desc())
+    placed = effective.withColumn("_trk_rank", F.row_number().over(newest))
+    placed = placed.where(~before_run | (F.col("_trk_rank") == 1)).drop("_trk_rank")
     phases = [
-        entering.withColumn(_PHASE, F.lit(1)).withColumn(VALID_FROM, F.lit(first)),
-        effective.where(F.col(_EFFECTIVE) >= start)
-        .withColumn(_PHASE, F.lit(2))
-        .withColumn(VALID_FROM, F.to_date(_EFFECTIVE)),
+        placed.withColumn(_PHASE, F.when(before_run, F.lit(1)).otherwise(F.lit(2))).withColumn(
+            VALID_FROM, F.when(before_run, F.lit(first)).otherwise(F.to_date(_EFFECTIVE))
+        )
     ]
     if previous is not None:
         # Rows a key holds together (two at one instant) in the same order as the source's rows.
@@ -99,24 +102,27 @@ def by_timestamp(
     sequence = reduce(DataFrame.unionByName, phases)
     in_order = Window.partitionBy(*ident).orderBy(_PHASE, _N)
     # A key of the state before the run with no row in effect by the end of `first` is gone.
-    gone = (F.col(_PHASE) == 0) & (
+    ends = (F.col(_PHASE) == 0) & (
         F.lead(_EFFECTIVE).over(in_order).isNull() | (F.lead(_EFFECTIVE).over(in_order) >= end_of_first)
     )
-    sequence = sequence.withColumn("_trk_gone", gone)
+    sequence = sequence.withColumn("_trk_gone", ends)
     before_me = F.lag(F.struct(*tracked, F.col("_trk_gone").alias("_trk_gone"))).over(in_order)
     sequence = sequence.withColumn("_trk_before", before_me)
     new = (F.col(_PHASE) > 0) & (
         F.col("_trk_before").isNull() | F.col("_trk_before._trk_gone") | ~_same(tracked, "_trk_before")
     )
-    versions = sequence.where(new).select(
-        *cols, F.col(_EFFECTIVE).alias(VALID_FROM_TS), F.lit(False).alias(IS_DELETED), VALID_FROM, _PHASE, _N
+    # Versions and deletions in one pass (a row is at most one of them: deletions are phase 0).
+    gone = F.col("_trk_gone")
+    changes = sequence.where(new | gone).select(
+        *cols,
+        F.when(gone, F.lit(None).cast("timestamp")).otherwise(F.col(_EFFECTIVE)).alias(VALID_FROM_TS),
+        gone.alias(IS_DELETED),
+        F.when(gone, F.lit(first)).otherwise(F.col(VALID_FROM)).alias(VALID_FROM),
+        _PHASE,
+        _N,
     )
-    deletions = sequence.where("_trk_gone").select(
-        *cols, F.lit(None).cast("timestamp").alias(VALID_FROM_TS), F.lit(True).alias(IS_DELETED),
-        F.lit(first).alias(VALID_FROM), _PHASE, _N,
-    )  # fmt: skip
     order = [F.col(IS_DELETED).desc(), F.col(_PHASE), F.col(_N)]
-    return _numbered(versions.unionByName(deletions), spec, order)
+    return _numbered(changes, spec, order)
 
 
 def by_comparison(
@@ -141,7 +147,8 @@ def by_comparison(
     current = extracts.join(index, AS_OF).select(*cols, *carried[len(others):], "_trk_i")
     if previous is not None:
         current = current.unionByName(previous.select(*cols, *carried[len(others):], F.lit(0).alias("_trk_i")))
-    current = current.withColumn("_trk_id", _identity(spec)[-1])
+    # Shuffled once by key: the grouping by key and day and the window over a key's days share it.
+    current = current.withColumn("_trk_id", _identity(spec)[-1]).repartition(*key, "_trk_id")
     # One row per key and day: its rows (several when the source repeats a key) and what is compared.
     grouped = current.groupBy(*key, "_trk_id", "_trk_i").agg(
         F.array_sort(F.collect_list(F.struct(*carried))).alias("_trk_rows"),
@@ -158,16 +165,26 @@ def by_comparison(
     )  # fmt: skip
     on_day = index.select(F.col("_trk_i").alias("_trk_day_i"), F.col(AS_OF).alias(VALID_FROM))
 
-    def rows(frame: DataFrame, day_offset: int, deleted: bool) -> DataFrame:
-        placed = frame.join(on_day, F.col("_trk_i") + day_offset == F.col("_trk_day_i"))
-        exploded = placed.select(*key, VALID_FROM, F.explode("_trk_rows").alias("_trk_row"))
-        ts = F.col(f"_trk_row.{ts_column}") if ts_column and not deleted else F.lit(None).cast("timestamp")
-        return exploded.select(
-            *key, *[F.col(f"_trk_row.{c}").alias(c) for c in others],
-            ts.alias(VALID_FROM_TS), F.lit(deleted).alias(IS_DELETED), VALID_FROM,
-        )  # fmt: skip
-
-    # A key missing on the day after one it had rows on is gone that day (if that day is compared).
-    versions = rows(flagged.where("_trk_new"), 0, False).unionByName(rows(flagged.where("_trk_gap"), 1, True))
+    # A key whose rows changed gets them as versions that day; a key missing on the day after one it
+    # had rows on is gone that day (if that day is compared). One row can be both (changed, then
+    # gone): each flagged row yields its entries in one pass, not two filtered copies unioned.
+    entries = F.filter(
+        F.array(
+            F.when(F.col("_trk_new"), F.struct(F.lit(0).alias("offset"), F.lit(False).alias("deleted"))),
+            F.when(F.col("_trk_gap"), F.struct(F.lit(1).alias("offset"), F.lit(True).alias("deleted"))),
+        ),
+        lambda entry: entry.isNotNull(),
+    )
+    flagged_entries = flagged.where("_trk_new OR _trk_gap").select("*", F.explode(entries).alias("_trk_entry"))
+    placed = flagged_entries.join(on_day, F.col("_trk_i") + F.col("_trk_entry.offset") == F.col("_trk_day_i"))
+    exploded = placed.select(
+        *key, VALID_FROM, F.col("_trk_entry.deleted").alias(IS_DELETED), F.explode("_trk_rows").alias("_trk_row")
+    )
+    ts = F.lit(None).cast("timestamp")
+    if ts_column:
+        ts = F.when(~F.col(IS_DELETED), F.col(f"_trk_row.{ts_column}")).otherwise(ts)
+    versions = exploded.select(
+        *key, *[F.col(f"_trk_row.{c}").alias(c) for c in others], ts.alias(VALID_FROM_TS), IS_DELETED, VALID_FROM,
+    )  # fmt: skip
     order = [F.col(IS_DELETED).desc(), *[F.col(c).asc_nulls_first() for c in others]]
     return _numbered(versions.select(*cols, VALID_FROM_TS, IS_DELETED, VALID_FROM), spec, order)
