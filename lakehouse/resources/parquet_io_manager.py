@@ -76,10 +76,15 @@ class ParquetIOManager(ConfigurableIOManager):
                 versioned = context.definition_metadata.get(VERSIONED)
                 asset = context.asset_key.to_user_string()
                 versioned_tables.check_layout(store, table, column, asset)
-                # An explicit task count keeps adaptive execution from folding a many-day range
-                # into one writer task; sorting lets each task write one day's file at a time.
-                tasks = int(obj.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-                ordered = obj.repartition(tasks, column).sortWithinPartitions(column)
+                if len(keys) == 1:
+                    # One day is one file: no shuffle to split rows by day (a Spark stage, ~0.2 s
+                    # of every asset in a daily run).
+                    ordered = obj.coalesce(1)
+                else:
+                    # An explicit task count keeps adaptive execution from folding a many-day range
+                    # into one writer task; sorting lets each task write one day's file at a time.
+                    tasks = int(obj.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+                    ordered = obj.repartition(tasks, column).sortWithinPartitions(column)
                 ordered = ordered.observe(counter, F.count(F.lit(1)).alias("rows"))
                 ordered.write.mode("overwrite").partitionBy(column).parquet(staged)
                 written = store.partition_values(staged, column)
