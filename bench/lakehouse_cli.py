@@ -7,12 +7,13 @@ import importlib
 import os
 import re
 import shutil
+import statistics
 import sys
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-from measure import Measured, run_measured, tail
+from measure import Measured, progress, run_measured, tail
 
 from lakehouse.domains.superstore import keys
 from lakehouse.instance import write_instance_config
@@ -178,6 +179,70 @@ class Scenario:
         """Remove the bulky folders (landing, tables, the Dagster instance's event log); logs stay."""
         shutil.rmtree(self.home, ignore_errors=True)
         shutil.rmtree(self.dagster_home, ignore_errors=True)
+
+
+@dataclass
+class NewDays:
+    """What `time_new_days` measured: the timed runs of each new day and the untimed backfills."""
+
+    short: list[Measured]
+    long: list[Measured]
+    backfills: list[Measured]
+
+
+def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int) -> NewDays:
+    """One new day after a short and after a long history, both grown in ONE warehouse from one landing.
+
+    Backfill [first, short_day), time `short_day` (`repeats` runs: a re-run is idempotent), backfill
+    the days up to `long_day`, time `long_day`. So the two timed days see the same landing files
+    and marketplace, and differ only in how much history the warehouse holds; and the short
+    history is built once, not twice (it is the first part of the long one).
+    """
+    runs: dict[date, list[Measured]] = {short_day: [], long_day: []}
+    backfills = []
+    start = first
+    for day in (short_day, long_day):
+        progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} (not part of the ratio)")
+        backfills.append(scenario.materialize(f"backfill_to_{day}", start, day - timedelta(days=1)))
+        progress(f"{scenario.name}: backfill {backfills[-1].seconds:.1f} s")
+        for repeat in range(1, repeats + 1):
+            measured = scenario.materialize(f"day_{day}_run{repeat}", day)
+            runs[day].append(measured)
+            progress(f"{scenario.name}: --partition {day} after {(day - first).days} days of history, run "
+                     f"{repeat}/{repeats}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
+        print_breakdown(f"{scenario.name} {day}", runs[day][-1].seconds, dagster_breakdown(scenario.dagster_home))
+        start = day + timedelta(days=1)
+    return NewDays(runs[short_day], runs[long_day], backfills)
+
+
+def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: tuple[int, int]) -> dict:
+    """The JSON fields of `time_new_days` both benchmarks print (`incremental_ratio`: long / short medians)."""
+    long_median = statistics.median(m.seconds for m in measured.long)
+    short_median = statistics.median(m.seconds for m in measured.short)
+    return {
+        "incremental_ratio": ratio(long_median, short_median),
+        "incremental_long_seconds": round(long_median, 2),
+        "incremental_short_seconds": round(short_median, 2),
+        "incremental_long_runs": [round(m.seconds, 2) for m in measured.long],
+        "incremental_short_runs": [round(m.seconds, 2) for m in measured.short],
+        "incremental_long_day": long_day.isoformat(),
+        "incremental_short_day": short_day.isoformat(),
+        "incremental_history_years": list(years),
+        "incremental_backfill_seconds": [round(m.seconds, 2) for m in measured.backfills],
+        "incremental_peak_rss_mb": [
+            round(max(m.peak_rss_mb for m in measured.long), 1),
+            round(max(m.peak_rss_mb for m in measured.short), 1),
+        ],
+        "incremental_one_warehouse": True,
+    }
+
+
+def new_day(first: date, years: int, days_per_year: int | None) -> date:
+    """The timed new day after `years` of history from `first`: the last day of its last calendar year
+    (or, with `--days N`, of `years` "years" of N days)."""
+    if days_per_year is None:
+        return date(first.year + years, 1, 1) - timedelta(days=1)
+    return first + timedelta(days=years * days_per_year - 1)
 
 
 def dagster_breakdown(dagster_home: Path) -> dict | None:

@@ -19,11 +19,12 @@ All figures come from subprocesses in a scratch folder (bench/out/<timestamp>-ra
                     stored bytes / one day's state, goal <= 2.
 4. rainforest_incremental_ratio (also as incremental_ratio)  one new day (`--partition D`) after
                     --history-years (default 4, or fewer when that would end after yesterday) years of
-                    history / the same after one year, at the same
-                    daily density (generator scale = --density for users and products, `--orders` =
-                    5,000 x density per 366 days of history), median of --repeats alternating runs
-                    each; goal <= 1.25, as for superstore. Both histories have the same marketplace
-                    (users, products), so only the length of history differs.
+                    history / the same after one year, at the same daily density (generator scale =
+                    --density for users and products, `--orders` = 5,000 x density per 366 days of
+                    history), median of --repeats runs each. ONE warehouse is grown from one landing
+                    (bench/lakehouse_cli.time_new_days): backfill year 1, time its last day, backfill
+                    the rest, time the long history's last day; so both timed days read the same
+                    files and only the history behind them differs. Goal <= 1.25, as for superstore.
 
 `--days N` (debug) makes a "year" N days, so the whole script can be checked in minutes; its
 figures are then no measure of anything. At full size, each backfill run also emits one
@@ -40,7 +41,6 @@ import argparse
 import csv
 import datetime
 import json
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -56,9 +56,12 @@ from lakehouse_cli import (
     dagster_breakdown,
     load_domain,
     materialization_events,
+    new_day,
+    new_days_fields,
     print_breakdown,
     print_failure,
     ratio,
+    time_new_days,
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
 from rainforest_storage import STATE_GOAL, dims_storage, print_storage
@@ -171,66 +174,29 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
 
 
 def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
-    """Figure 4: one new day after a long and after a short history, same daily density."""
+    """Figure 4: one new day after a short and after a long history, same daily density, one warehouse."""
     first = domain.first_partition
-    setups = []
-    for years in (args.history_years, SHORT_HISTORY_YEARS):
-        scenario = Scenario(f"incr_{years}y", out / f"incremental_{years}y", args.spark_master or None,
-                            args.run_timeout, domain)
-        scenarios.append(scenario)
-        if args.days is None:
-            new_day = date(first.year + years, 1, 1) - timedelta(days=1)  # the history's last day
-        else:  # debug: a "year" of N days
-            new_day = first + timedelta(days=years * args.days - 1)
-        # The same marketplace (users, products) in both histories, and the same orders per day:
-        # only the length of history differs.
-        orders = round(ORDERS_PER_SCALE * args.density * ((new_day - first).days + 1) / 366)
-        progress(f"{scenario.name}: generating scale {args.density:g}, {orders:,} orders over {first}..{new_day}")
-        lines = scenario.generate(args.density, first, new_day, ("--orders", str(orders)))
-        new_orders = orders_on(scenario.landing, new_day)
-        if new_orders == 0:
-            print(f"  WARNING: no orders on {new_day}: the timed day has no facts (raise --density)")
-        progress(f"{scenario.name}: {lines:,} upstream rows, {new_orders} orders on {new_day}; "
-                 f"backfilling {first}...{new_day - timedelta(days=1)}")
-        backfill = scenario.materialize("backfill", first, new_day - timedelta(days=1))
-        progress(f"{scenario.name}: backfill {backfill.seconds:.1f} s (not part of the ratio)")
-        setups.append((scenario, years, new_day, lines, new_orders, backfill))
-
-    # Alternate long and short runs so load from other users of the machine hits both alike.
-    timings: dict[str, list] = {s.name: [] for s, *_ in setups}
-    for repeat in range(1, args.repeats + 1):
-        for scenario, _, new_day, *_ in setups:
-            measured = scenario.materialize(f"day_{new_day}_run{repeat}", new_day)
-            timings[scenario.name].append(measured)
-            progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
-                     f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
-            if repeat == args.repeats:
-                print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
-
-    (long_s, long_years, long_day, long_lines, long_orders, long_fill), \
-        (short_s, _, short_day, short_lines, short_orders, short_fill) = setups
-    long_median = statistics.median(m.seconds for m in timings[long_s.name])
-    short_median = statistics.median(m.seconds for m in timings[short_s.name])
-    incremental_ratio = ratio(long_median, short_median)
+    scenario = Scenario("incremental", out / "incremental", args.spark_master or None, args.run_timeout, domain)
+    scenarios.append(scenario)
+    short_day = new_day(first, SHORT_HISTORY_YEARS, args.days)
+    long_day = new_day(first, args.history_years, args.days)
+    # One marketplace (users, products) and the same orders per day for the whole long history.
+    orders = round(ORDERS_PER_SCALE * args.density * ((long_day - first).days + 1) / 366)
+    progress(f"{scenario.name}: generating scale {args.density:g}, {orders:,} orders over {first}..{long_day}")
+    lines = scenario.generate(args.density, first, long_day, ("--orders", str(orders)))
+    day_orders = [orders_on(scenario.landing, day) for day in (long_day, short_day)]
+    if 0 in day_orders:
+        print(f"  WARNING: no orders on {short_day} or {long_day}: a timed day has no facts (raise --density)")
+    progress(f"{scenario.name}: {lines:,} upstream rows; orders on {long_day}, {short_day}: {day_orders}")
+    measured = time_new_days(scenario, first, short_day, long_day, args.repeats)
+    fields = new_days_fields(measured, short_day, long_day, (args.history_years, SHORT_HISTORY_YEARS))
     return {
-        "rainforest_incremental_ratio": incremental_ratio,
-        "incremental_ratio": incremental_ratio,
-        "incremental_long_seconds": round(long_median, 2),
-        "incremental_short_seconds": round(short_median, 2),
-        "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],
-        "incremental_short_runs": [round(m.seconds, 2) for m in timings[short_s.name]],
-        "incremental_long_day": long_day.isoformat(),
-        "incremental_short_day": short_day.isoformat(),
-        "incremental_history_years": [long_years, SHORT_HISTORY_YEARS],
+        "rainforest_incremental_ratio": fields["incremental_ratio"],
+        **fields,
         "incremental_density": args.density,
         "incremental_days_per_year": args.days or "calendar",
-        "incremental_upstream_rows": [long_lines, short_lines],
-        "incremental_new_day_orders": [long_orders, short_orders],
-        "incremental_backfill_seconds": [round(long_fill.seconds, 2), round(short_fill.seconds, 2)],
-        "incremental_peak_rss_mb": [
-            round(max(m.peak_rss_mb for m in timings[long_s.name]), 1),
-            round(max(m.peak_rss_mb for m in timings[short_s.name]), 1),
-        ],
+        "incremental_upstream_rows": lines,
+        "incremental_new_day_orders": day_orders,
     }
 
 

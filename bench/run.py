@@ -5,7 +5,8 @@ Three numbers, all from subprocesses in a scratch folder (bench/out/<timestamp>/
 1. overhead_ratio   Dagster CLI backfill of the whole history in one run / bench/baseline.py (the same
                     transforms and Parquet layout in a plain PySpark script), on the same ~1M-line data.
 2. incremental_ratio  one new day (`--partition D`) after --history-years (default 2) years / the
-                    same after one year, at the same daily density (median of --repeats runs each).
+                    same after one year, at the same daily density (median of --repeats runs each),
+                    in ONE warehouse grown from one landing (lakehouse_cli.time_new_days).
 3. rows_per_second  landing lines / wall time of that full backfill; peak_rss_mb of its process tree.
 
 The defaults keep this script to about half of `make bench`'s 30 minutes. `--days N` (debug) makes a
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -36,9 +36,12 @@ from lakehouse_cli import (
     check_run_arguments,
     dagster_breakdown,
     materialization_events,
+    new_day,
+    new_days_fields,
     print_breakdown,
     print_failure,
     ratio,
+    time_new_days,
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
 from table_files import compare_rows, table_rows
@@ -120,54 +123,21 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
 
 
 def incremental(args, out: Path, scenarios: list[Scenario]) -> dict:
-    """Scenario 2: one new day after a long and after a short history, same daily density."""
-    setups = []
-    for years in (args.history_years, SHORT_HISTORY_YEARS):
-        scenario = Scenario(f"incr_{years}y", out / f"incremental_{years}y", args.spark_master or None, args.run_timeout)
-        scenarios.append(scenario)
-        if args.days is None:
-            new_day = date(FIRST_PARTITION.year + years, 1, 1) - timedelta(days=1)
-        else:  # debug: a "year" of N days
-            new_day = FIRST_PARTITION + timedelta(days=years * args.days - 1)
-        scale = args.density * years
-        progress(f"{scenario.name}: generating scale {scale:g} over {DATA_START}..{new_day}")
-        lines = scenario.generate(scale, DATA_START, new_day)
-        progress(f"{scenario.name}: {lines:,} landing lines; backfilling {FIRST_PARTITION}...{new_day - timedelta(days=1)}")
-        backfill = scenario.materialize("backfill", FIRST_PARTITION, new_day - timedelta(days=1))
-        progress(f"{scenario.name}: backfill {backfill.seconds:.1f} s (not part of the ratio)")
-        setups.append((scenario, years, new_day, lines, backfill))
-
-    # Alternate long and short runs so load from other users of the machine hits both alike.
-    timings: dict[str, list] = {s.name: [] for s, *_ in setups}
-    for repeat in range(1, args.repeats + 1):
-        for scenario, years, new_day, _, _ in setups:
-            measured = scenario.materialize(f"day_{new_day}_run{repeat}", new_day)
-            timings[scenario.name].append(measured)
-            progress(f"{scenario.name}: --partition {new_day} run {repeat}/{args.repeats}: "
-                     f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
-            if repeat == args.repeats:
-                print_breakdown(scenario.name, measured.seconds, dagster_breakdown(scenario.dagster_home))
-
-    (long_s, long_years, long_day, long_lines, long_fill), (short_s, _, short_day, short_lines, short_fill) = setups
-    long_median = statistics.median(m.seconds for m in timings[long_s.name])
-    short_median = statistics.median(m.seconds for m in timings[short_s.name])
+    """Scenario 2: one new day after a short and after a long history, same daily density, one warehouse."""
+    scenario = Scenario("incremental", out / "incremental", args.spark_master or None, args.run_timeout)
+    scenarios.append(scenario)
+    short_day = new_day(FIRST_PARTITION, SHORT_HISTORY_YEARS, args.days)
+    long_day = new_day(FIRST_PARTITION, args.history_years, args.days)
+    scale = args.density * args.history_years  # the generator spreads a scale's lines over the range
+    progress(f"{scenario.name}: generating scale {scale:g} over {DATA_START}..{long_day}")
+    lines = scenario.generate(scale, DATA_START, long_day)
+    progress(f"{scenario.name}: {lines:,} landing lines")
+    measured = time_new_days(scenario, FIRST_PARTITION, short_day, long_day, args.repeats)
     return {
-        "incremental_ratio": ratio(long_median, short_median),
-        "incremental_long_seconds": round(long_median, 2),
-        "incremental_short_seconds": round(short_median, 2),
-        "incremental_long_runs": [round(m.seconds, 2) for m in timings[long_s.name]],
-        "incremental_short_runs": [round(m.seconds, 2) for m in timings[short_s.name]],
-        "incremental_long_day": long_day.isoformat(),
-        "incremental_short_day": short_day.isoformat(),
-        "incremental_history_years": [long_years, SHORT_HISTORY_YEARS],
+        **new_days_fields(measured, short_day, long_day, (args.history_years, SHORT_HISTORY_YEARS)),
         "incremental_density": args.density,
         "incremental_days_per_year": args.days or "calendar",
-        "incremental_landing_lines": [long_lines, short_lines],
-        "incremental_backfill_seconds": [round(long_fill.seconds, 2), round(short_fill.seconds, 2)],
-        "incremental_peak_rss_mb": [
-            round(max(m.peak_rss_mb for m in timings[long_s.name]), 1),
-            round(max(m.peak_rss_mb for m in timings[short_s.name]), 1),
-        ],
+        "incremental_landing_lines": lines,
     }
 
 
