@@ -324,7 +324,8 @@ def check_run_arguments(
         parser.error(f"--days must be between 3 and {full_days}")
     if args.scale <= 0 or args.density <= 0:
         parser.error("--scale and --density must be positive")
-    if args.history_years <= short_history_years:
+    # None: the script picks the default itself (rainforest's depends on today's date).
+    if args.history_years is not None and args.history_years <= short_history_years:
         parser.error(f"--history-years must be more than {short_history_years}")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")

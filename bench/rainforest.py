@@ -227,6 +227,7 @@ def print_summary(result: dict, args) -> None:
               f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
     print_footer(result, BUDGET_SECONDS, 35)
 
+
 def years_that_fit(first: date, today: date) -> int:
     """Whole calendar years of history from `first` whose last day (the timed new day) is before `today`."""
     years = 0
@@ -258,10 +259,11 @@ def main(argv: list[str] | None = None) -> int:
             args.history_years = fits
             print(f"  NOTE: {LONG_HISTORY_YEARS} years of history from {domain.first_partition} would end after "
                   f"yesterday; the long incremental scenario uses {fits}", flush=True)
-        if args.history_years > fits:
+        if not SHORT_HISTORY_YEARS < args.history_years <= fits:
             print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
                   f"{domain.first_partition.year + args.history_years - 1}-12-31, but they start on "
-                  f"{domain.first_partition} and end yesterday; use --history-years {fits} or less, or --days N",
+                  f"{domain.first_partition} and end yesterday, so {fits} calendar years fit and the long "
+                  f"history needs more than {SHORT_HISTORY_YEARS}; use --history-years {SHORT_HISTORY_YEARS + 1}..{fits}, or --days N",
                   flush=True)
             print(json.dumps({"ok": False, "domain": domain.group, "error": "history beyond today",
                               "history_years_that_fit": fits, "git_commit": env["git_commit"]}))
