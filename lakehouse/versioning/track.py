@@ -106,13 +106,13 @@ def by_timestamp(
         F.lead(_EFFECTIVE).over(in_order).isNull() | (F.lead(_EFFECTIVE).over(in_order) >= end_of_first)
     )
     sequence = sequence.withColumn("_trk_gone", ends)
-    before_me = F.lag(F.struct(*tracked, F.col("_trk_gone").alias("_trk_gone"))).over(in_order)
+    gone = F.col("_trk_gone")
+    before_me = F.lag(F.struct(*tracked, gone.alias("_trk_gone"))).over(in_order)
     sequence = sequence.withColumn("_trk_before", before_me)
     new = (F.col(_PHASE) > 0) & (
         F.col("_trk_before").isNull() | F.col("_trk_before._trk_gone") | ~_same(tracked, "_trk_before")
     )
     # Versions and deletions in one pass (a row is at most one of them: deletions are phase 0).
-    gone = F.col("_trk_gone")
     changes = sequence.where(new | gone).select(
         *cols,
         F.when(gone, F.lit(None).cast("timestamp")).otherwise(F.col(_EFFECTIVE)).alias(VALID_FROM_TS),
