@@ -1,7 +1,9 @@
 """Data-quality rules over Spark DataFrames; each returns the numbers behind its verdict.
 
-Rules run Spark aggregations, never collect a table: only counts, a few sample keys and
-per-group figures (bounded by `sample`) reach the driver.
+A rule judges a whole frame (`rule(frame)`) or each value of one column apart
+(`rule.by(frame, column)`: one verdict per day of a range run, in one pass over the rows). Rules
+run Spark aggregations, never collect a table: only counts, a few sample keys and per-group
+figures (bounded by `sample` per day) reach the driver.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pandera.config import ValidationDepth, config_context
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 SAMPLE = 5
+_BY = "_rule_by"  # the judged column's value as a string: the key of each verdict
 
 
 @dataclass(frozen=True)
@@ -25,105 +28,208 @@ class RuleResult:
     details: dict = field(default_factory=dict)
 
 
-Rule = Callable[[DataFrame], RuleResult]
+class Rule:
+    """A rule: `evaluate(frame, column)` maps each value of `column` (all rows: None) to its result."""
+
+    def evaluate(self, frame: DataFrame, column: str | None) -> dict[str | None, RuleResult]:
+        raise NotImplementedError
+
+    def empty(self) -> RuleResult:
+        """The verdict on no rows (a value of the column that no row has)."""
+        raise NotImplementedError
+
+    def __call__(self, frame: DataFrame) -> RuleResult:
+        return self.evaluate(frame, None).get(None) or self.empty()
+
+    def by(self, frame: DataFrame, column: str, values: Sequence[str]) -> dict[str, RuleResult]:
+        """One result per value in `values` (a day of the run), rows or none."""
+        found = self.evaluate(frame, column)
+        return {value: found.get(value) or self.empty() for value in values}
 
 
-def _sample(frame: DataFrame, columns: Sequence[str], sample: int) -> list[str]:
-    rows = frame.select(*columns).limit(sample).take(sample)
-    return ["|".join("" if v is None else str(v) for v in row) for row in rows]
+def _by(frame: DataFrame, column: str | None) -> DataFrame:
+    return frame.withColumn(_BY, F.col(column).cast("string") if column else F.lit(None).cast("string"))
+
+
+def _samples(frame: DataFrame, columns: Sequence[str], order: Sequence, sample: int) -> dict[str | None, list[str]]:
+    """Up to `sample` rows of `columns` per judged value, in `order`, as `a|b` strings."""
+    ranked = frame.withColumn("_rank", F.row_number().over(Window.partitionBy(_BY).orderBy(*order)))
+    rows = ranked.filter(F.col("_rank") <= sample).select(_BY, "_rank", *columns).collect()
+    picked: dict[str | None, list[tuple[int, str]]] = {}
+    for row in rows:
+        text = "|".join("" if v is None else str(v) for v in row[2:])
+        picked.setdefault(row[_BY], []).append((row["_rank"], text))
+    return {value: [text for _, text in sorted(found)] for value, found in picked.items()}
+
+
+class _RuleFunction(Rule):
+    """A rule made of two functions, so each builder below stays a few lines."""
+
+    def __init__(self, evaluate: Callable, empty: Callable[[], RuleResult]):
+        self._evaluate, self._empty = evaluate, empty
+
+    def evaluate(self, frame, column):
+        return self._evaluate(frame, column)
+
+    def empty(self):
+        return self._empty()
+
+
+def _others(columns: Sequence[str], column: str | None) -> list[str]:
+    """`columns` without the judged column (grouping by it twice would make names ambiguous)."""
+    return [c for c in columns if c != column]
 
 
 def no_duplicates(keys: Sequence[str], sample: int = SAMPLE) -> Rule:
-    """No two rows share the same values of `keys` (null keys compare equal)."""
+    """No two rows share the same values of `keys` (null keys compare equal).
+
+    Judged per day, a key repeated anywhere in the frame (within a day or across days of a range)
+    fails every day it appears on; a day's `duplicate_rows` are its rows of such keys, less the
+    key's first row when that falls on the day, so the days' counts add up to the frame's.
+    """
     keys = list(keys)
 
-    def rule(frame: DataFrame) -> RuleResult:
-        groups = frame.groupBy(*keys).agg(F.count(F.lit(1)).alias("_rows")).filter("_rows > 1")
-        totals = groups.agg(
-            F.count(F.lit(1)).alias("keys"), F.coalesce(F.sum("_rows"), F.lit(0)).alias("rows")
-        ).first()
-        duplicated_keys = totals["keys"]
-        details = {
-            "keys": ", ".join(keys),
-            "duplicated_keys": duplicated_keys,
-            "duplicate_rows": int(totals["rows"]) - duplicated_keys,
-        }
-        if duplicated_keys:
-            details["sample_keys"] = _sample(groups.orderBy(*keys), keys, sample)
-        return RuleResult(duplicated_keys == 0, duplicated_keys, details)
+    def details(duplicated_keys: int, rows: int) -> dict:
+        return {"keys": ", ".join(keys), "duplicated_keys": duplicated_keys, "duplicate_rows": rows}
 
-    return rule
+    def evaluate(frame: DataFrame, column: str | None) -> dict:
+        every = Window.partitionBy(*keys)  # window partitions group null keys together, as wanted
+        hits = (
+            _by(frame, column)
+            .withColumn("_rows", F.count(F.lit(1)).over(every))
+            .withColumn("_first", F.min(_BY).over(every))
+            .filter("_rows > 1")
+        )
+        kept = [F.first(column).alias(column)] if column in keys else []
+        per_day = hits.groupBy(_BY, *_others(keys, column)).agg(
+            F.count(F.lit(1)).alias("_rows"), F.first("_first").alias("_first"), *kept
+        )
+        totals = per_day.groupBy(_BY).agg(
+            F.count(F.lit(1)).alias("keys"),
+            F.sum("_rows").alias("rows"),
+            F.count(F.when(F.col("_first").eqNullSafe(F.col(_BY)), 1)).alias("firsts"),
+        ).collect()
+        samples = _samples(per_day, keys, keys, sample) if totals else {}
+        results = {}
+        for row in totals:
+            found = details(row["keys"], int(row["rows"]) - row["firsts"])
+            found["sample_keys"] = samples.get(row[_BY], [])
+            results[row[_BY]] = RuleResult(False, row["keys"], found)
+        return results
+
+    return _RuleFunction(evaluate, lambda: RuleResult(True, 0, details(0, 0)))
 
 
-def mean_below(
-    column: str, threshold: float, group_by: Sequence[str] = (), sample: int = SAMPLE
-) -> Rule:
+def mean_below(column: str, threshold: float, group_by: Sequence[str] = (), sample: int = SAMPLE) -> Rule:
     """The mean of `column` (per group of `group_by`) is strictly below `threshold`."""
     group_by = list(group_by)
 
-    def rule(frame: DataFrame) -> RuleResult:
-        means = frame.groupBy(*group_by).agg(F.avg(F.col(column).cast("double")).alias("mean"))
-        failing = means.filter(F.col("mean") >= F.lit(threshold))
-        totals = means.agg(
-            F.count(F.lit(1)).alias("groups"),
-            F.max("mean").alias("max_mean"),
-            F.count(F.when(F.col("mean") >= F.lit(threshold), 1)).alias("failing"),
-        ).first()
-        worst = totals["max_mean"]
-        details = {
+    def fails():  # a Column needs a live session: built per evaluation, not at import
+        return F.col("mean") >= F.lit(threshold)
+
+    def details(groups: int, worst, failing: int) -> dict:
+        found = {
             "column": column,
             "threshold": float(threshold),
-            "groups": totals["groups"],
+            "groups": groups,
             "actual_max_mean": None if worst is None else round(float(worst), 4),
         }
         if group_by:
-            details["group_by"] = ", ".join(group_by)
-        if totals["failing"]:
-            details["sample_failing_groups"] = _sample(
-                failing.orderBy(F.col("mean").desc()), [*group_by, "mean"], sample
-            )
-        return RuleResult(totals["failing"] == 0, totals["failing"], details)
+            found["group_by"] = ", ".join(group_by)
+        return found
 
-    return rule
+    def evaluate(frame: DataFrame, by: str | None) -> dict:
+        kept = [F.first(by).alias(by)] if by in group_by else []
+        means = (
+            _by(frame, by).groupBy(_BY, *_others(group_by, by))
+            .agg(F.avg(F.col(column).cast("double")).alias("mean"), *kept)
+        )  # fmt: skip
+        totals = means.groupBy(_BY).agg(
+            F.count(F.lit(1)).alias("groups"), F.max("mean").alias("max_mean"), F.count(F.when(fails(), 1)).alias("failing")
+        ).collect()
+        results = {}
+        samples = _samples(means.filter(fails()), [*group_by, "mean"], [F.col("mean").desc()], sample) \
+            if any(row["failing"] for row in totals) else {}  # fmt: skip
+        for row in totals:
+            found = details(row["groups"], row["max_mean"], row["failing"])
+            if row["failing"]:
+                found["sample_failing_groups"] = samples.get(row[_BY], [])
+            results[row[_BY]] = RuleResult(row["failing"] == 0, row["failing"], found)
+        return results
+
+    return _RuleFunction(evaluate, lambda: RuleResult(True, 0, details(0, None, 0)))
 
 
 def rows_satisfy(condition: str, key_columns: Sequence[str], sample: int = SAMPLE) -> Rule:
     """Every row satisfies the SQL `condition`; a null result counts as a failure."""
 
-    def rule(frame: DataFrame) -> RuleResult:
-        violations = frame.filter(~F.coalesce(F.expr(condition), F.lit(False)))
-        failing = violations.count()
-        details = {"condition": condition, "failing_rows": failing}
-        if failing:
-            details["sample_keys"] = _sample(violations, key_columns, sample)
-        return RuleResult(failing == 0, failing, details)
+    def evaluate(frame: DataFrame, column: str | None) -> dict:
+        violations = _by(frame, column).filter(~F.coalesce(F.expr(condition), F.lit(False)))
+        counts = violations.groupBy(_BY).count().collect()
+        samples = _samples(violations, key_columns, key_columns, sample) if counts else {}
+        return {
+            row[_BY]: RuleResult(False, row["count"], {
+                "condition": condition, "failing_rows": row["count"], "sample_keys": samples.get(row[_BY], []),
+            })
+            for row in counts
+        }  # fmt: skip
 
-    return rule
+    return _RuleFunction(evaluate, lambda: RuleResult(True, 0, {"condition": condition, "failing_rows": 0}))
+
+
+def _pandera_failures(model, frame: DataFrame) -> tuple[list[str], bool]:
+    """pandera's failed checks as `column: check`, and whether any is about the data (not the schema)."""
+    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        errors = dict(model.validate(frame).pandera.errors)
+    failures = [
+        f"{error.get('column') or model.__name__}: {error.get('check')}"
+        for by_type in errors.values()
+        for reports in by_type.values()
+        for error in reports
+    ]
+    return failures, any("DATA" in str(category).upper() for category in errors)
 
 
 def conforms_to(model) -> Rule:
-    """The frame passes a pandera.pyspark DataFrameModel: types, nullability, ranges, allowed values."""
+    """The frame passes a pandera.pyspark DataFrameModel: types, nullability, ranges, allowed values.
 
-    def rule(frame: DataFrame) -> RuleResult:
-        # pandera.pyspark validates only the schema by default; ask for the data checks too.
-        try:
-            with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-                errors = dict(model.validate(frame).pandera.errors)
-        except Exception as error:  # pandera 0.35 asserts on some type mismatches (decimal)
-            details = {"model": model.__name__, "failed_checks": 1, "failures": [repr(error)[:500]]}
-            return RuleResult(False, 1, details)
-        failures = [
-            f"{error.get('column') or model.__name__}: {error.get('check')}"
-            for by_type in errors.values()
-            for reports in by_type.values()
-            for error in reports
-        ]
-        details = {"model": model.__name__, "failed_checks": len(failures)}
+    pandera's pyspark backend answers for a whole frame, so per day a failed data check (a range,
+    an allowed value) is traced by validating each day of the run again; schema failures (a
+    column's type or presence) are every day's. Clean frames, the usual case, cost one validation.
+    """
+
+    def result(failures: list[str]) -> RuleResult:
+        found = {"model": model.__name__, "failed_checks": len(failures)}
         if failures:
-            details["failures"] = failures[:20]
-        return RuleResult(not failures, len(failures), details)
+            found["failures"] = failures[:20]
+        return RuleResult(not failures, len(failures), found)
 
-    return rule
+    def evaluate(frame: DataFrame, column: str | None) -> dict:
+        try:
+            failures, about_data = _pandera_failures(model, frame)
+        except Exception as error:  # pandera 0.35 asserts on some type mismatches (decimal)
+            failures, about_data = [repr(error)[:500]], False
+        if not failures:
+            return {}
+        if column is None or not about_data:
+            everywhere = result(failures)
+            return _Everywhere(everywhere) if column else {None: everywhere}
+        values = [row[0] for row in _by(frame, column).select(_BY).distinct().collect()]
+        return {value: result(_pandera_failures(model, frame.where(F.col(column).cast("string") == value))[0])
+                for value in values}  # fmt: skip
+
+    return _RuleFunction(evaluate, lambda: result([]))
+
+
+class _Everywhere(dict):
+    """A per-value answer that is the same for every value (a schema failure)."""
+
+    def __init__(self, value: RuleResult):
+        super().__init__()
+        self._value = value
+
+    def get(self, key, default=None):
+        return self._value
 
 
 def row_accounting(

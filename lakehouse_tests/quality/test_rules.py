@@ -122,3 +122,55 @@ def test_row_accounting_without_deduplication(spark):
     assert (result.passed, result.details["duplicates_removed"], result.details["unaccounted"]) == (True, 0, 0)
     short = row_accounting(source, spark.range(2), rejected)
     assert (short.passed, short.failing_count) == (False, 1)
+
+
+# ----------------------------------------------------------------- per day (audited publish)
+D3 = date(2024, 1, 3)
+DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
+
+
+def test_no_duplicates_by_day_fails_every_day_a_repeated_key_is_on(spark):
+    frame = orders(spark, [("a", D1, 1), ("a", D2, 1), ("b", D2, 2), ("b", D2, 2), ("b", D2, 2), ("c", D3, 1)])
+    results = no_duplicates(["order_id"]).by(frame, "day", DAYS)
+    assert {day: (r.passed, r.failing_count) for day, r in results.items()} == {
+        "2024-01-01": (False, 1), "2024-01-02": (False, 2), "2024-01-03": (True, 0),
+    }
+    # Extra rows add up to the whole frame's: a's first row is on day 1, b's three rows are on day 2.
+    assert results["2024-01-01"].details["duplicate_rows"] == 0
+    assert results["2024-01-02"].details["duplicate_rows"] == 1 + 2
+    assert results["2024-01-02"].details["sample_keys"] == ["a", "b"]
+    assert no_duplicates(["order_id"])(frame).details["duplicate_rows"] == 3
+
+
+def test_no_duplicates_by_day_with_the_day_in_the_key(spark):
+    frame = orders(spark, [("a", D1, 1), ("a", D2, 1), ("a", D2, 5)])
+    results = no_duplicates(["day", "order_id"]).by(frame, "day", DAYS)
+    assert [results[d].passed for d in DAYS] == [True, False, True]
+    assert results["2024-01-02"].details["sample_keys"] == ["2024-01-02|a"]
+
+
+def test_mean_below_by_day_judges_each_day_alone(spark):
+    frame = orders(spark, [("a", D1, 150_000), ("b", D1, 40_000), ("c", D2, 100_000), ("d", D3, 5)])
+    results = mean_below("revenue", 100_000, group_by=["day"]).by(frame, "day", DAYS)
+    assert [(results[d].passed, results[d].details["actual_max_mean"]) for d in DAYS] == [
+        (True, 95_000.0), (False, 100_000.0), (True, 5.0),
+    ]
+    assert results["2024-01-02"].details["sample_failing_groups"] == ["2024-01-02|100000.0"]
+    empty = mean_below("revenue", 100_000).by(orders(spark, []), "day", DAYS)["2024-01-01"]
+    assert (empty.passed, empty.details["groups"], empty.details["actual_max_mean"]) == (True, 0, None)
+
+
+def test_rows_satisfy_and_conforms_to_by_day(spark):
+    frame = orders(spark, [("a", D1, 1), ("b", D2, -1), (None, D3, 2)])
+    positive = rows_satisfy("revenue >= 0", ["order_id"]).by(frame, "day", DAYS)
+    assert [(positive[d].passed, positive[d].failing_count) for d in DAYS] == [(True, 0), (False, 1), (True, 0)]
+    assert positive["2024-01-02"].details["sample_keys"] == ["b"]
+    # pandera answers for the whole frame; a failed data check is traced to its day.
+    model = conforms_to(Order).by(frame, "day", DAYS)
+    assert [model[d].passed for d in DAYS] == [True, False, False]
+    assert model["2024-01-02"].details["failures"] == ["revenue: greater_than_or_equal_to(0)"]
+    assert model["2024-01-03"].details["failures"] == ["order_id: not_nullable"]
+    # A schema failure (a column's type) is every day's.
+    wrong = spark.createDataFrame([(1, D1, Decimal("1.5"))], "order_id int, day date, revenue decimal(18,4)")
+    typed = conforms_to(Order).by(wrong, "day", DAYS)
+    assert [typed[d].details["failures"] for d in DAYS] == [["order_id: dtype('StringType()')"]] * 3
