@@ -5,6 +5,8 @@ SQLite event log stores each in its own two transactions on fresh connections (~
 year's backfill of 30 tables spent minutes writing events. With `DAGSTER_EVENT_BATCH_SIZE` set,
 Dagster hands an output's events to `store_event_batch`, which Postgres implements and SQLite only
 loops over; `BatchedSqliteEventLogStorage` writes such a batch in one transaction per database.
+A range run's per-day check evaluations (lakehouse.quality.checks logs them as one batch) are
+written the same way.
 The rows written are the ones `store_event` writes, so the UI and every instance query see the same.
 
 `python -m lakehouse.instance DAGSTER_HOME` writes a `dagster.yaml` selecting this storage, unless
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from dagster._core.events import ASSET_EVENTS
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEventLogStorage
 from dagster._core.storage.sqlalchemy_compat import db_result
@@ -42,18 +46,36 @@ storage:
 """
 
 
-def _batchable(events: Sequence[EventLogEntry]) -> bool:
-    """Asset events of one run: what `store_event` writes the same way for each."""
+def _batchable(events: Sequence[EventLogEntry], kinds) -> bool:
+    """Events of one run, all of `kinds`: what `store_event` writes the same way for each."""
     return bool(events) and len({e.run_id for e in events}) == 1 and all(
-        e.is_dagster_event and e.dagster_event_type in ASSET_EVENTS and e.dagster_event.asset_key for e in events
+        e.is_dagster_event and e.dagster_event_type in kinds and e.dagster_event.asset_key for e in events
     )
 
 
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log, with a batch of one run's asset events written in one transaction each."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._batch = threading.local()  # the index connection a batch is writing through, if any
+
+    @contextmanager
+    def index_connection(self):
+        # Inside a batch, Dagster's per-event index writes reuse the batch's one connection and
+        # transaction (a second SQLite connection would wait on the first's write lock).
+        conn = getattr(self._batch, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with super().index_connection() as conn:
+            yield conn
+
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        if not _batchable(events):
+        if _batchable(events, ASSET_CHECK_EVENTS):
+            self._store_check_batch(events)
+            return
+        if not _batchable(events, ASSET_EVENTS):
             super().store_event_batch(events)
             return
         rows = [self._event_to_row(event) for event in events]
@@ -70,6 +92,20 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             last = {event.dagster_event.asset_key: (event, event_id) for event, event_id in zip(events, ids)}
             for event, event_id in last.values():
                 self._store_asset_event(conn, event, event_id)
+
+
+    def _store_check_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """A range run's per-day check evaluations (quality.checks): one transaction per database."""
+        with self.run_connection(events[0].run_id) as conn:
+            conn.execute(SqlEventLogStorageTable.insert(), [self._event_to_row(event) for event in events])
+        with self.index_transaction() as conn:
+            self._batch.conn = conn
+            try:
+                for event in events:
+                    with db_result(conn, self.prepare_insert_event(event)) as result:
+                        self.store_asset_check_event(event, result.inserted_primary_key[0])
+            finally:
+                self._batch.conn = None
 
 
 class BatchedSqliteStorage(DagsterSqliteStorage):

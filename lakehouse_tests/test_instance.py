@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
     AssetKey,
     BackfillPolicy,
     DagsterEventType,
@@ -14,10 +16,14 @@ from dagster import (
     Definitions,
     IOManager,
     asset,
+    asset_check,
     define_asset_job,
 )
+from dagster._core.events import ASSET_CHECK_EVENTS
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from lakehouse.quality.checks import Check, log_days
+from lakehouse.quality.rules import RuleResult
 from lakehouse.instance import BATCH_VARIABLE, INSTANCE_YAML, BatchedSqliteEventLogStorage, write_instance_config
 
 DAYS = DailyPartitionsDefinition("2024-01-01", end_date="2024-03-01")  # 60 days, one leap day among them
@@ -43,8 +49,18 @@ def next_table() -> int:
     return 3
 
 
+@asset_check(asset=days_table, partitions_def=DAYS, blocking=True)
+def days_table_even(context) -> AssetCheckResult:
+    """Each day's verdict logged as one batch (lakehouse.quality.checks.log_days): odd days fail."""
+    days = list(context.op_execution_context.partition_keys)
+    results = {day: RuleResult(int(day[-2:]) % 2 == 0, int(day[-2:]) % 2, {}) for day in days}
+    log_days(context, Check("days_table_even", "", rule=None), AssetKey("days_table"), results)
+    return AssetCheckResult(passed=True)
+
+
 DEFS = Definitions(
     assets=[days_table, next_table],
+    asset_checks=[days_table_even],
     jobs=[define_asset_job("both", [days_table, next_table])],
     resources={"discard": _Discard()},
 )
@@ -81,6 +97,11 @@ def _what_instance_says(instance: DagsterInstance, run_ids: list[str]) -> dict:
             "records": [(r.partition_key, run_ids.index(r.run_id)) for r in records],
             "metadata": {k: v.value for k, v in records[0].asset_materialization.metadata.items()},
         }
+    checks = instance.event_log_storage.get_asset_check_partition_info([AssetCheckKey(AssetKey("days_table"), "days_table_even")])
+    said["check_days"] = sorted(
+        ((c.partition_key, c.latest_execution_status.value, run_ids.index(c.latest_planned_run_id)) for c in checks),
+        key=lambda found: found[0] or "",
+    )
     said["run_events"] = [
         [e.dagster_event_type for e in instance.all_logs(run_id) if e.is_dagster_event] for run_id in run_ids
     ]
@@ -110,6 +131,11 @@ def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
     assert len(days["records"]) == 62 and days["records"][0] == ("2024-02-29", 1)
     assert days["metadata"] == {"run_rows": 3}
     assert said[True]["run_events"][1].count(DagsterEventType.ASSET_MATERIALIZATION) == 4
+    # Each day's check verdict is its own (the range summary has no partition), the re-run's latest.
+    check_days = said[True]["check_days"]
+    assert len(check_days) == 61 and check_days[0] == (None, "SUCCEEDED", 1)
+    assert check_days[1:3] == [("2024-01-01", "FAILED", 0), ("2024-01-02", "SUCCEEDED", 0)]
+    assert check_days[-2:] == [("2024-02-28", "SUCCEEDED", 1), ("2024-02-29", "FAILED", 1)]
     assert rows[True] == rows[False]
     assert rows[True]["asset_keys"] == 2
 
@@ -132,7 +158,7 @@ def test_batch_of_other_events_falls_back_to_one_by_one(tmp_path, monkeypatch):
     instance = _instance(tmp_path / "home", True, monkeypatch)
     run_id = _run(instance, "2024-01-01", "2024-01-02")
     storage = instance.event_log_storage
-    entries = [e for e in instance.all_logs(run_id) if e.is_dagster_event][:3]  # run and step events
+    entries = [e for e in instance.all_logs(run_id) if e.is_dagster_event and e.dagster_event_type not in ASSET_CHECK_EVENTS][:3]  # run and step events
     before = len(instance.all_logs(run_id))
     storage.store_event_batch(entries)
     assert [e.dagster_event_type for e in instance.all_logs(run_id)[before:]] == [e.dagster_event_type for e in entries]
