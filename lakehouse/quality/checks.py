@@ -1,38 +1,54 @@
-"""Turn quality rules into Dagster asset checks that read only the run's partitions."""
+"""Turn quality rules into Dagster asset checks whose verdicts are judged before a day is published.
+
+`asset_checks` registers a table's rules with `quality.audit`: the IO manager judges the run's
+staged rows with them, day by day, and publishes only the days that pass every blocking ERROR
+rule (audited publish). The Dagster check of each rule then reports that run's verdicts from the
+audit report: one evaluation per day (Dagster records a range step's check result without a
+partition, so each day's is logged beside it, in one batch of events), plus the run's summary.
+A check run without its asset (a re-execution of the check alone) judges the committed days.
+"""
 
 from __future__ import annotations
 
+import uuid
 import warnings
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetKey,
     MetadataValue,
     PartitionsDefinition,
     PreviewWarning,
     asset_check,
 )
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
+from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, DagsterEventType
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
+from lakehouse.quality import audit
+from lakehouse.quality.rules import Rule, RuleResult
 
-from lakehouse.quality.rules import Rule
+IO_MANAGER = "io_manager"  # the resource that stores the checked tables and their audit reports
+SAMPLE_DAYS = 10
 
 
 @dataclass(frozen=True)
 class Check:
-    """A named rule on one asset; ERROR + blocking stops bad data from flowing downstream."""
+    """A named rule on one asset; ERROR + blocking holds a failing day back and stops downstream."""
 
     name: str
     description: str
     rule: Rule
     blocking: bool = True
     severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+
+    @property
+    def holds_back(self) -> bool:
+        return self.blocking and self.severity == AssetCheckSeverity.ERROR
 
 
 def _metadata(details: dict) -> dict:
@@ -48,26 +64,69 @@ def _metadata(details: dict) -> dict:
 
 
 def asset_checks(
-    key: Sequence[str],
-    partitions_def: PartitionsDefinition | None,
-    checks: list[Check],
-    run_days_of: str | None = None,
+    key: Sequence[str], partitions_def: PartitionsDefinition | None, checks: list[Check]
 ) -> list[AssetChecksDefinition]:
-    """One Dagster asset check per rule, partitioned like the asset so it sees the run's range.
+    """One Dagster asset check per rule, partitioned like the asset; the rules audit its writes."""
+    audit.register(key, [audit.AuditedRule(c.name, c.rule, c.holds_back) for c in checks])
+    return [_build(list(key), partitions_def, check) for check in checks]
 
-    `run_days_of`: for a versioned table, whose loaded history reaches back before the run, the
-    partition column whose run days the rules judge (the versions the run wrote).
+
+def _merged(results: list[RuleResult]) -> dict:
+    """One rule's details over several days: counts summed, maxima maxed, samples pooled, the rest kept.
+
+    Counts are the days' sums: a key duplicated across two days of a range fails both, so it
+    counts twice here (once per day it holds back), and its sample appears once.
     """
-    return [_build(list(key), partitions_def, check, run_days_of) for check in checks]
+    merged: dict = {}
+    for result in results:
+        for key, value in result.details.items():
+            known = merged.get(key)
+            if known is None or value is None:
+                merged[key] = value if known is None else known
+            elif isinstance(value, list):  # a key repeated across days is sampled on each: once here
+                merged[key] = list(dict.fromkeys(known + value))[:SAMPLE_DAYS]
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "threshold":
+                merged[key] = max(known, value) if key.startswith("actual_max") else known + value
+    return merged
 
 
-def _run_days(context: AssetCheckExecutionContext, frame: DataFrame, column: str) -> DataFrame:
-    window = context.op_execution_context.partition_time_window
-    start, end = window.start.date(), window.end.date()
-    return frame.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
+def summary(results: dict[str, RuleResult], audit_path: str | None) -> tuple[bool, dict]:
+    """A run's verdict over its days: the rule's numbers over them all, the failing days, where their rows are."""
+    failing = sorted(day for day, result in results.items() if not result.passed)
+    judged = [results[day] for day in failing] or list(results.values())  # samples come from failing days
+    details = {"failing_count": sum(r.failing_count for r in results.values()), **_merged(list(results.values()))}
+    for key, value in _merged(judged).items():
+        if isinstance(value, list):
+            details[key] = value
+    if len(results) > 1:
+        details.update(days_checked=len(results), failing_days=len(failing))
+        if failing:
+            details["sample_failing_days"] = failing[:SAMPLE_DAYS]
+    if failing and audit_path:
+        details["audit_path"] = audit_path
+    return not failing, details
 
 
-def _build(key: list[str], partitions_def, check: Check, run_days_of: str | None) -> AssetChecksDefinition:
+def log_days(context: AssetCheckExecutionContext, check: Check, key: AssetKey, results: dict[str, RuleResult]):
+    """Each day's verdict as its own evaluation, written to the instance as one batch."""
+    step = context.op_execution_context._step_execution_context  # noqa: SLF001 (no public way to log a batch)
+    batch = uuid.uuid4().hex
+    days = sorted(results)
+    for i, day in enumerate(days):
+        result = results[day]
+        evaluation = AssetCheckEvaluation(
+            asset_key=key, check_name=check.name, passed=result.passed, severity=check.severity,
+            blocking=check.blocking, partition=day,
+            metadata=_metadata({"failing_count": result.failing_count, **result.details}),
+        )  # fmt: skip
+        DagsterEvent.from_step(
+            DagsterEventType.ASSET_CHECK_EVALUATION, step, evaluation,
+            f"Asset check '{check.name}' on '{key.to_user_string()}' {'passed' if result.passed else 'did not pass'} "
+            f"for {day}.", DagsterEventBatchMetadata(batch, i == len(days) - 1),
+        )  # fmt: skip
+
+
+def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinition:
     with warnings.catch_warnings():
         # Partitioned checks are a Dagster preview; they are what keeps a check to its run's range.
         warnings.simplefilter("ignore", PreviewWarning)
@@ -78,17 +137,24 @@ def _build(key: list[str], partitions_def, check: Check, run_days_of: str | None
             description=check.description,
             blocking=check.blocking,
             partitions_def=partitions_def,
+            required_resource_keys={IO_MANAGER},
         )
-        def _check(context, frame) -> AssetCheckResult:  # context: AssetCheckExecutionContext
-            if frame is None:  # nothing in range (e.g. no previous state): nothing can be wrong
-                return AssetCheckResult(passed=True, metadata={"rows_checked": 0})
-            if run_days_of:
-                frame = _run_days(context, frame, run_days_of)
-            result = check.rule(frame)
-            return AssetCheckResult(
-                passed=result.passed,
-                severity=check.severity,
-                metadata={"failing_count": result.failing_count, **_metadata(result.details)},
-            )
+        def _check(context) -> AssetCheckResult:  # context: AssetCheckExecutionContext
+            store = getattr(context.resources, IO_MANAGER)
+            days = list(context.op_execution_context.partition_keys) if partitions_def else []
+            report = store.audit_report(key, context.op_execution_context.run_id)
+            if report is not None and check.name in report.results and set(days) <= set(report.days):
+                results = {day: report.result(check.name, day) for day in days}
+                where = report.audit_path if report.held_back else None
+            else:  # the asset was not written by this run: judge what is committed
+                where = None
+                try:
+                    results = store.judge_committed(key, days, check.rule)
+                except Exception as error:  # a check that cannot be evaluated fails, with why
+                    results = dict.fromkeys(days or [None], RuleResult(False, 1, {"error": repr(error)[:500]}))
+            if len(results) > 1:
+                log_days(context, check, AssetKey(key), results)
+            passed, details = summary(results, where)
+            return AssetCheckResult(passed=passed, severity=check.severity, metadata=_metadata(details))
 
     return _check

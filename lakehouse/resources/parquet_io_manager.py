@@ -28,8 +28,11 @@ from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from lakehouse.quality import audit
+from lakehouse.quality.audit import AuditReport
+from lakehouse.quality.rules import Rule
+from lakehouse.resources import audited_writes, versioned_tables
 from lakehouse.resources.spark import SparkResource
-from lakehouse.resources import versioned_tables
 from lakehouse.resources.storage import MARKER, LocalStorage, S3Storage, Storage
 from lakehouse.resources.versioned_tables import VERSIONED, MissingPartitionsError
 
@@ -94,22 +97,36 @@ class ParquetIOManager(ConfigurableIOManager):
                         f"{context.asset_key.to_user_string()} produced rows for partitions outside "
                         f"this run ({keys[0]}...{keys[-1]}): {stray[:10]}; check the `{column}` column"
                     )
+                frame, report = None, None
+                if len(keys) > 1 or audit.rules_for(path):
+                    # Judged and counted as staged: what the checks pass is exactly what is published.
+                    frame = audited_writes.staged_frame(self.spark.spark_session, store, staged, obj.schema)
+                    report = audited_writes.judge(frame, path, column, keys, asset, context.run_id, bool(versioned))
+                    if len(keys) > 1:  # before publishing: the frame reads the staged files
+                        self._rows_per_day(context, frame, column, keys)
+                held = set(report.held_back) if report else set()
+                published = [key for key in keys if key not in held]
                 if versioned:
                     versioned_tables.before_commit(store, table, keys[0])
-                for key in keys:
+                for key in published:
                     partition = f"{column}={key}"
                     store.write_text(store.join(staged, partition, MARKER), "")
                     store.replace_tree(store.join(staged, partition), store.join(table, partition))
+                if report:
+                    audited_writes.keep(store, table, staged, report)
                 store.write_text(store.join(table, SCHEMA_FILE), obj.schema.json())
                 metadata = {
-                    "partitions_written": len(keys),
+                    "partitions_written": len(published),
                     "partition_range": f"{keys[0]}...{keys[-1]}",
-                    "empty_partitions": len(set(keys) - written),
+                    "empty_partitions": len(set(published) - written),
                 }
-                if versioned:
+                if held:
+                    metadata["held_back_partitions"] = MetadataValue.json(sorted(held))
+                    metadata["audit_path"] = MetadataValue.path(report.audit_path)
+                if versioned and published:
                     checkpoint = versioned_tables.after_commit(
                         self.spark.spark_session, store, table, column, list(versioned), obj.schema,
-                        context.asset_partitions_def, keys[-1], staged, asset,
+                        context.asset_partitions_def, published[-1], staged, asset,
                     )  # fmt: skip
                     metadata["checkpoint"] = checkpoint or "kept"
             else:
@@ -123,15 +140,44 @@ class ParquetIOManager(ConfigurableIOManager):
         metadata["dagster/column_schema"] = TableSchema(
             columns=[TableColumn(f.name, f.dataType.simpleString()) for f in obj.schema.fields]
         )
-        # Dagster copies a range run's metadata onto every day's materialization event: a run
-        # total there would read as each day's count, and a preview per day would only bloat
-        # thousands of events. Single-day runs (the daily schedule) get both.
-        if metadata.get("partitions_written", 1) == 1:
+        # Dagster copies a range run's metadata onto every day's materialization event: a
+        # preview per day would only bloat thousands of events, so single-day runs (the daily
+        # schedule) get one; a range run's days get their own row counts (_rows_per_day).
+        if not context.has_asset_partitions or len(context.asset_partition_keys) == 1:
             metadata["dagster/row_count"] = counter.get["rows"]
-            metadata["preview"] = MetadataValue.md(self._preview(context, obj.schema))
-        else:
-            metadata["run_rows"] = counter.get["rows"]
+            if metadata.get("partitions_written", 1) == 1:
+                metadata["preview"] = MetadataValue.md(self._preview(context, obj.schema))
         context.add_output_metadata(metadata)
+
+    @staticmethod
+    def _rows_per_day(context: OutputContext, frame: DataFrame, column: str, keys: list[str]) -> None:
+        """Each day's own row count on its materialization event (one small aggregation of the staged rows)."""
+        counts = audited_writes.rows_by_day(frame, column)
+        for key in keys:
+            context.step_context.add_asset_metadata(
+                {"dagster/row_count": counts.get(key, 0)}, asset_key=context.asset_key, partition_key=key
+            )
+
+    # -- audits ------------------------------------------------------------------------------
+    def audit_report(self, asset_key_path: list[str], run_id: str) -> AuditReport | None:
+        """The verdicts a run's write of the table recorded (None: this run did not write it)."""
+        return audited_writes.read_report(self.storage(), self.table_uri(asset_key_path), run_id)
+
+    def judge_committed(self, asset_key_path: list[str], keys: list[str], rule: Rule) -> dict:
+        """`rule` on the committed partitions `keys` (all of an unpartitioned table: key None)."""
+        store, table = self.storage(), self.table_uri(asset_key_path)
+        schema_json = store.read_text(store.join(table, SCHEMA_FILE))
+        if schema_json is None:
+            return {key: rule.empty() for key in keys or [None]}
+        reader = self.spark.spark_session.read.schema(StructType.fromJson(json.loads(schema_json)))
+        if not keys:
+            return {None: rule(reader.parquet(table))}
+        (column,) = store.partition_columns(table) or {None}
+        present = sorted(store.committed_partitions(table, column, min(keys), max(keys)) & set(keys)) if column else []
+        if not present:
+            return {key: rule.empty() for key in keys}
+        frame = reader.option("basePath", table).parquet(*[store.join(table, f"{column}={key}") for key in present])
+        return rule.by(frame, column, keys)
 
     def _preview(self, context: OutputContext, schema: StructType) -> str:
         """The first rows of what was committed, read back from the table (a few rows, one file)."""

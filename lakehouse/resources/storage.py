@@ -26,6 +26,8 @@ class Storage(Protocol):
     def read_text(self, uri: str) -> str | None: ...
     def write_text(self, uri: str, text: str) -> None: ...
     def delete_tree(self, uri: str) -> None: ...
+    def delete(self, uri: str) -> None: ...
+    def children(self, uri: str) -> set[str]: ...
     def replace_tree(self, src: str, dst: str) -> None: ...
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]: ...
     def partition_values(self, table: str, column: str) -> set[str]: ...
@@ -52,6 +54,11 @@ def _exchange_function():
 _EXCHANGE = _exchange_function()
 
 
+def _partition_columns(names: set[str]) -> set[str]:
+    """The columns of a table folder's `<column>=<value>` children (hidden names skipped)."""
+    return {name.partition("=")[0] for name in names if "=" in name and name[0] not in "._"}
+
+
 class LocalStorage:
     """A POSIX filesystem; replacing a folder swaps it atomically so readers never see a gap."""
 
@@ -73,6 +80,15 @@ class LocalStorage:
 
     def delete_tree(self, uri: str) -> None:
         shutil.rmtree(uri, ignore_errors=True)
+
+    def delete(self, uri: str) -> None:
+        Path(uri).unlink(missing_ok=True)
+
+    def children(self, uri: str) -> set[str]:
+        try:
+            return set(os.listdir(uri))
+        except FileNotFoundError:
+            return set()
 
     def replace_tree(self, src: str, dst: str) -> None:
         os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -96,10 +112,7 @@ class LocalStorage:
             return set()
 
     def partition_columns(self, table: str) -> set[str]:
-        try:
-            return {name.partition("=")[0] for name in os.listdir(table) if "=" in name and name[0] not in "._"}
-        except FileNotFoundError:
-            return set()
+        return _partition_columns(self.children(table))
 
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
         try:
@@ -157,6 +170,18 @@ class S3Storage:
     def delete_tree(self, uri: str) -> None:
         self._delete_keys(list(self._keys(self._key(uri).rstrip("/") + "/")))
 
+    def delete(self, uri: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=self._key(uri))
+
+    def children(self, uri: str) -> set[str]:
+        prefix = self._key(uri).rstrip("/") + "/"
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix, Delimiter="/")
+        found = set()
+        for page in pages:
+            found |= {item["Key"][len(prefix):] for item in page.get("Contents", [])}
+            found |= {p["Prefix"][len(prefix):].rstrip("/") for p in page.get("CommonPrefixes", [])}
+        return found
+
     def replace_tree(self, src: str, dst: str) -> None:
         # S3 has no rename: copy the new objects in first, then delete the old ones, so a reader
         # may briefly see both but never a missing partition. Spark's part-file names are unique
@@ -177,12 +202,7 @@ class S3Storage:
         return {key[len(prefix) :].partition("/")[0] for key in self._keys(prefix)}
 
     def partition_columns(self, table: str) -> set[str]:
-        prefix = self._key(table).rstrip("/") + "/"
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=prefix, Delimiter="/"
-        )
-        names = [p["Prefix"][len(prefix) :] for page in pages for p in page.get("CommonPrefixes", [])]
-        return {name.partition("=")[0] for name in names if "=" in name and name[0] not in "._"}
+        return _partition_columns(self.children(table))
 
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
         prefix = f"{self._key(table).rstrip('/')}/{column}="

@@ -67,8 +67,9 @@ def test_duplicate_blocks_downstream_and_only_the_runs_days_are_checked(tmp_path
     checks = evaluations(result)
     duplicate = checks["order_id_unique"]
     assert duplicate.passed is False and duplicate.severity == AssetCheckSeverity.ERROR
-    assert duplicate.metadata["failing_count"].value == 1
+    assert duplicate.metadata["failing_count"].value == 2  # "a" fails both days it is on
     assert duplicate.metadata["sample_keys"].value == ["a"]
+    assert duplicate.metadata["sample_failing_days"].value == ["2024-01-01", "2024-01-02"]
     assert checks["mean_revenue_below_100k"].passed  # 2024-01-03 is outside this run
     materialized = {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()}
     assert ("gold", "q", "report") not in materialized  # the blocking check stopped it

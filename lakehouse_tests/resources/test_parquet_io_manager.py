@@ -131,9 +131,10 @@ def test_layout_metadata_and_empty_partition(spark, spark_resource, local_io, tm
 
     events = result.get_asset_materialization_events()
     assert sorted(e.materialization.partition for e in events) == ["2020-01-01", "2020-01-02", "2020-01-03"]
+    counts = {e.materialization.partition: e.materialization.metadata["dagster/row_count"].value for e in events}
+    assert counts == {"2020-01-01": 2, "2020-01-02": 0, "2020-01-03": 2}  # each day its own rows
     metadata = events[0].materialization.metadata
-    assert metadata["run_rows"].value == 4  # the run's total, not each day's count
-    assert "dagster/row_count" not in metadata and "preview" not in metadata
+    assert "run_rows" not in metadata and "preview" not in metadata
     assert metadata["partitions_written"].value == 3
     assert metadata["empty_partitions"].value == 1
     assert metadata["partition_range"].value == "2020-01-01...2020-01-03"

@@ -53,8 +53,8 @@ def _accounting(fact: str, upstream: str) -> AssetChecksDefinition:
 
 
 def _versions(key: list[str], checks: list[Check]) -> list[AssetChecksDefinition]:
-    """Checks of a versioned table: they judge the versions the run wrote, not the history before."""
-    return asset_checks(key, PARTITIONS, checks, run_days_of=VALID_FROM)
+    """Checks of a versioned table: they judge the versions the run wrote (its partitions), not the history."""
+    return asset_checks(key, PARTITIONS, checks)
 
 
 CHECKS = [

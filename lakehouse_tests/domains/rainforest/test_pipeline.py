@@ -494,7 +494,9 @@ def test_big_order_fails_the_blocking_revenue_checks(big_order_run):
     assert meta(categories, "actual_max_mean") == float(category_mean) >= 100_000
     assert meta(categories, "sample_failing_groups")[0].startswith(f"{BIG_DAY}|{category}|")
 
-    # Gold was written (the checks read it); the reports, downstream of the failed checks, were not.
+    # Gold ran, but its big day was held back; the reports, downstream of the failed checks, did not run.
+    assert meta(orders, "sample_failing_days") == [BIG_DAY]
+    assert meta(orders, "audit_path").endswith(f"/gold/rainforest/daily_order_metrics/_audit/{result.run_id}")
     done = materialized(result)
     assert {"gold/rainforest/daily_order_metrics", "gold/rainforest/daily_category_metrics"} <= done
     assert not {k for k in done if k.startswith("interface/")}
@@ -502,8 +504,14 @@ def test_big_order_fails_the_blocking_revenue_checks(big_order_run):
 
 
 def test_big_order_metrics_equal_the_oracle(big_order_run, spark):
-    home, _, expected, _ = big_order_run
+    home, result, expected, _ = big_order_run
     got = rows(spark, home, "gold/rainforest/daily_order_metrics", "order_date")
+    # Readers see the days before; the big day, held back, waits in the audit area with its numbers.
     assert [(str(r["order_date"]), r["total_revenue"], r["mean_revenue"]) for r in got] == [
-        row for row in expected["daily_orders"] if row[0] <= BIG_DAY
+        row for row in expected["daily_orders"] if row[0] < BIG_DAY
+    ]
+    audit = home / "warehouse" / "gold" / "rainforest" / "daily_order_metrics" / "_audit" / result.run_id
+    held = spark.read.parquet(str(audit / f"order_date={BIG_DAY}")).collect()
+    assert [(BIG_DAY, r["total_revenue"], r["mean_revenue"]) for r in held] == [
+        row for row in expected["daily_orders"] if row[0] == BIG_DAY
     ]
