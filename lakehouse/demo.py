@@ -53,25 +53,29 @@ def _records(instance: DagsterInstance, run_id: str, event_type: DagsterEventTyp
 
 def summarize(instance: DagsterInstance, run_id: str) -> list[str]:
     """Tables (partitions, rows) and check results of one run, as printable lines."""
-    tables: dict[str, tuple] = {}
+    tables: dict[str, list] = {}
     for entry in _records(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.dagster_event.event_specific_data.materialization
-        key = materialization.asset_key.to_user_string()
-        if key not in tables:  # one event per partition, all carrying the run's figures
-            meta = materialization.metadata
-            partitions = meta["partitions_written"].value if "partitions_written" in meta else "-"
-            rows = meta["run_rows"] if "run_rows" in meta else meta["dagster/row_count"]
-            tables[key] = (partitions, rows.value)
+        meta = materialization.metadata
+        partitions = meta["partitions_written"].value if "partitions_written" in meta else "-"
+        table = tables.setdefault(materialization.asset_key.to_user_string(), [partitions, 0])
+        rows = meta.get("dagster/row_count")
+        table[1] += rows.value if rows else 0  # each day's event carries that day's rows
     width = max([45, *(len(key) + 2 for key in tables)])
     lines = [f"  {'table':<{width}}{'partitions':>11}{'rows':>12}"]
     lines += [f"  {key:<{width}}{p:>11}{rows:>12,}" for key, (p, rows) in sorted(tables.items())]
-    checks = []
+    latest: dict[tuple[str, str], object] = {}
     for entry in _records(instance, run_id, DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
+        key = (evaluation.asset_key.to_user_string(), evaluation.check_name)
+        if evaluation.partition is None or key not in latest:  # a range run's summary, not its days
+            latest[key] = evaluation
+    checks = []
+    for (asset, name), evaluation in latest.items():
         verdict = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         failing = evaluation.metadata.get("failing_count")
         detail = f", failing {failing.value}" if failing is not None and not evaluation.passed else ""
-        checks.append(f"  {evaluation.asset_key.to_user_string():<45}{evaluation.check_name:<32}{verdict}{detail}")
+        checks.append(f"  {asset:<45}{name:<32}{verdict}{detail}")
     passed = sum(1 for line in checks if line.endswith("passed"))
     lines.append(f"  checks: {passed} passed, {len(checks) - passed} not passed")
     return lines + sorted(checks)
