@@ -15,7 +15,7 @@ from pathlib import Path
 
 from measure import Measured, progress, run_measured, tail
 
-from lakehouse.domains.superstore import keys
+from lakehouse.domains.superstore.contracts import keys
 from lakehouse.instance import write_instance_config
 
 REPO = Path(__file__).resolve().parent.parent

@@ -26,13 +26,13 @@ from pyspark.sql import DataFrame, SparkSession
 from rainforest_checks import CheckRunner, Key, plan
 
 from lakehouse.domains import rainforest
-from lakehouse.domains.rainforest import metrics, wide
-from lakehouse.domains.rainforest.dimensions import build_dimensions
-from lakehouse.domains.rainforest.extract import extract_events, extract_versions, unplaceable
-from lakehouse.domains.rainforest.facts import build_facts
-from lakehouse.domains.rainforest.keys import BRONZE_REJECTS, GROUP, bronze, gold, interface, silver
+from lakehouse.domains.rainforest.transforms import metrics, wide
+from lakehouse.domains.rainforest.transforms.dimensions import build_dimensions
+from lakehouse.domains.rainforest.transforms.extract import extract_events, extract_versions, unplaceable
+from lakehouse.domains.rainforest.transforms.facts import build_facts
+from lakehouse.domains.rainforest.contracts.keys import BRONZE_REJECTS, GROUP, bronze, gold, interface, silver
 from lakehouse.domains.rainforest.silver import DIMENSIONS, FACTS
-from lakehouse.domains.rainforest.upstream import EVENT, STATE, TABLES
+from lakehouse.domains.rainforest.contracts.upstream import EVENT, STATE, TABLES
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.resources.sources import CsvTables, utc_naive
 from lakehouse.settings import Settings

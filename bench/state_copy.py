@@ -22,8 +22,8 @@ from plain_spark import Steps, session, write_partitioned
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from lakehouse.domains.rainforest.dimensions import SPECS
-from lakehouse.domains.rainforest.keys import silver
+from lakehouse.domains.rainforest.transforms.dimensions import SPECS
+from lakehouse.domains.rainforest.contracts.keys import silver
 from lakehouse.settings import Settings
 from lakehouse.versioning.as_of import latest
 

@@ -8,7 +8,7 @@ from dagster import EnvVar, build_schedule_context
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
 from lakehouse.definitions import build_definitions
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse.resources.jdbc import JdbcTables
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
 from lakehouse.resources.sources import CsvTables

@@ -26,7 +26,7 @@ def upstream():
     Imported on use: importing it runs the domain packages (Dagster assets), which the datagen
     registry, its --help and the superstore generator must not depend on.
     """
-    from lakehouse.domains.rainforest import upstream as contract
+    from lakehouse.domains.rainforest.contracts import upstream as contract
 
     return contract
 

@@ -19,7 +19,7 @@ from lakehouse.datagen import GENERATORS
 from lakehouse.datagen.__main__ import main
 from lakehouse.datagen.rainforest import FAULTS, generate, tax_of
 from lakehouse.datagen.rainforest_db import LoadError, redact
-from lakehouse.domains.rainforest.upstream import EVENT_TYPES, TABLES
+from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES, TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 TS = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")

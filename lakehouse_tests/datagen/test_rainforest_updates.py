@@ -19,7 +19,7 @@ import pytest
 from lakehouse.datagen import GENERATORS
 from lakehouse.datagen.__main__ import main
 from lakehouse.datagen.rainforest import DEMO_UPDATES, generate
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse_tests.datagen.test_rainforest_datagen import _db_rows, by_id, money, read
 
 SCALE, SHARE = 0.05, 0.1

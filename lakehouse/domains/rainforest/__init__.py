@@ -5,8 +5,8 @@ from dagster import Definitions
 from lakehouse.domains.rainforest import bronze, gold, interface, silver
 from lakehouse.domains.rainforest.checks import CHECKS
 from lakehouse.domains.rainforest.jobs import rainforest_daily, rainforest_daily_schedule
-from lakehouse.domains.rainforest.keys import SOURCE
-from lakehouse.domains.rainforest.upstream import SCHEMA
+from lakehouse.domains.rainforest.contracts.keys import SOURCE
+from lakehouse.domains.rainforest.contracts.upstream import SCHEMA
 
 defs = Definitions(
     assets=[

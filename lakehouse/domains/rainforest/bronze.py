@@ -13,10 +13,10 @@ from dagster import (
 )
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest.columns import PARTITION
-from lakehouse.domains.rainforest.extract import extract_events, extract_versions, unplaceable
-from lakehouse.domains.rainforest.keys import BRONZE_REJECTS, DAILY, GROUP, SOURCE, bronze
-from lakehouse.domains.rainforest.upstream import EVENT, TABLES, Table
+from lakehouse.domains.rainforest.contracts.columns import PARTITION
+from lakehouse.domains.rainforest.transforms.extract import extract_events, extract_versions, unplaceable
+from lakehouse.domains.rainforest.contracts.keys import BRONZE_REJECTS, DAILY, GROUP, SOURCE, bronze
+from lakehouse.domains.rainforest.contracts.upstream import EVENT, TABLES, Table
 from lakehouse.partitions import previous_state
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.resources.sources import SourceError, TableSource, utc_naive

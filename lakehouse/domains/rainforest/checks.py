@@ -6,10 +6,10 @@ import warnings
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetIn, PreviewWarning, asset_check
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest import schemas
-from lakehouse.domains.rainforest.columns import ORDER_DATE
+from lakehouse.domains.rainforest.contracts import schemas
+from lakehouse.domains.rainforest.contracts.columns import ORDER_DATE
 from lakehouse.versioning import SEQ, VALID_FROM
-from lakehouse.domains.rainforest.keys import PARTITIONS, bronze, gold, interface, silver
+from lakehouse.domains.rainforest.contracts.keys import PARTITIONS, bronze, gold, interface, silver
 from lakehouse.quality.checks import Check, asset_checks
 from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates, row_accounting
 

@@ -3,9 +3,9 @@
 from dagster import AssetIn, asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest import metrics, wide
-from lakehouse.domains.rainforest.columns import ORDER_DATE
-from lakehouse.domains.rainforest.keys import DAILY, gold, silver
+from lakehouse.domains.rainforest.transforms import metrics, wide
+from lakehouse.domains.rainforest.contracts.columns import ORDER_DATE
+from lakehouse.domains.rainforest.contracts.keys import DAILY, gold, silver
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
 
 GOLD = {**DAILY, "metadata": {PARTITION_EXPR: ORDER_DATE}, "kinds": {"spark", "parquet"}}

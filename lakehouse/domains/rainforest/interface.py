@@ -3,8 +3,8 @@
 from dagster import AssetIn, asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest import metrics
-from lakehouse.domains.rainforest.keys import DAILY, gold, interface
+from lakehouse.domains.rainforest.transforms import metrics
+from lakehouse.domains.rainforest.contracts.keys import DAILY, gold, interface
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
 
 REPORT = {**DAILY, "metadata": {PARTITION_EXPR: "Date"}, "kinds": {"parquet"}}

@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
-from lakehouse.domains.rainforest.keys import GROUP
+from lakehouse.domains.rainforest.contracts.keys import GROUP
 
 rainforest_daily = define_asset_job(
     "rainforest_daily",

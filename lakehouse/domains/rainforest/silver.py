@@ -6,11 +6,11 @@ from datetime import timedelta
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest.columns import EVENT_DATE, ORDER_DATE, PARTITION, REJECTED_ON
-from lakehouse.domains.rainforest.dimensions import SPECS, build_dimensions
-from lakehouse.domains.rainforest.facts import build_facts
-from lakehouse.domains.rainforest.keys import DAILY, bronze, silver
-from lakehouse.domains.rainforest.upstream import STATE, TABLES
+from lakehouse.domains.rainforest.contracts.columns import EVENT_DATE, ORDER_DATE, PARTITION, REJECTED_ON
+from lakehouse.domains.rainforest.transforms.dimensions import SPECS, build_dimensions
+from lakehouse.domains.rainforest.transforms.facts import build_facts
+from lakehouse.domains.rainforest.contracts.keys import DAILY, bronze, silver
+from lakehouse.domains.rainforest.contracts.upstream import STATE, TABLES
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
 

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, asset
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.superstore.keys import BRONZE_LINES, BRONZE_REJECTS, DAILY, GROUP
+from lakehouse.domains.superstore.contracts.keys import BRONZE_LINES, BRONZE_REJECTS, DAILY, GROUP
 from lakehouse.domains.superstore.transforms import to_bronze
 from lakehouse.resources.landing import LandingFiles
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR

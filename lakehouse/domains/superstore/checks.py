@@ -4,8 +4,8 @@ import warnings
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
 
-from lakehouse.domains.superstore import schemas
-from lakehouse.domains.superstore.keys import (
+from lakehouse.domains.superstore.contracts import schemas
+from lakehouse.domains.superstore.contracts.keys import (
     BRONZE_LINES,
     GOLD_CUSTOMERS,
     GOLD_SALES,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from dagster import AssetExecutionContext, AssetIn, asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.superstore.keys import (
+from lakehouse.domains.superstore.contracts.keys import (
     GOLD_CUSTOMERS,
     GOLD_SALES,
     DAILY,

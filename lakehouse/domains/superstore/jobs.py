@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
 
-from lakehouse.domains.superstore.keys import GROUP
+from lakehouse.domains.superstore.contracts.keys import GROUP
 
 superstore_daily = define_asset_job(
     "superstore_daily",

@@ -3,7 +3,7 @@
 from dagster import AssetIn, AssetOut, multi_asset
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.superstore.keys import (
+from lakehouse.domains.superstore.contracts.keys import (
     BRONZE_LINES,
     DAILY,
     SILVER_LINES,

@@ -4,8 +4,8 @@ and the plain-row comparisons the tests assert on."""
 
 import datetime
 
-from lakehouse.domains.rainforest.columns import EXTRACTED_AT, PARTITION
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.contracts.columns import EXTRACTED_AT, PARTITION
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse.versioning import IS_DELETED, SEQ, VALID_FROM, VALID_FROM_TS, VERSION_COLUMNS
 
 EXTRACTED = datetime.datetime(2024, 1, 3, 6, 0)  # the default `_extracted_at` of bronze rows

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     BRG_PRODUCT_CATEGORY,
     BRG_SELLER_PRODUCT,
     DIM_BUYER,
@@ -19,8 +19,8 @@ from lakehouse.domains.rainforest.columns import (
     DIM_PRODUCT,
     DIM_SELLER,
 )
-from lakehouse.domains.rainforest.dimensions import SPECS, build_dimensions
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.transforms.dimensions import SPECS, build_dimensions
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse.versioning import VERSION_COLUMNS
 from lakehouse_tests.domains.rainforest.frames import deletion, history, json_ts, rows
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from lakehouse.domains.rainforest.columns import FACT_CLICKSTREAM, FACT_ORDER_ITEMS, FACT_ORDERS
-from lakehouse.domains.rainforest.facts import build_facts
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.contracts.columns import FACT_CLICKSTREAM, FACT_ORDER_ITEMS, FACT_ORDERS
+from lakehouse.domains.rainforest.transforms.facts import build_facts
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse_tests.domains.rainforest.frames import bronze, deletion, history, json_ts, rows
 
 D1, D2, D3 = (datetime.date(2024, 1, d) for d in (1, 2, 3))

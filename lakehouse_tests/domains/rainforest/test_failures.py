@@ -14,7 +14,7 @@ from dagster._core.storage.tags import (
 
 from lakehouse.definitions import build_definitions
 from lakehouse.domains.rainforest import bronze
-from lakehouse.domains.rainforest.keys import bronze as bronze_key
+from lakehouse.domains.rainforest.contracts.keys import bronze as bronze_key
 from lakehouse.settings import Settings
 from lakehouse_tests import pg_server
 

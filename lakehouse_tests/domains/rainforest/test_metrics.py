@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     BRG_PRODUCT_CATEGORY,
     DAILY_CATEGORY_METRICS,
     DAILY_CATEGORY_REPORT,
@@ -18,13 +18,13 @@ from lakehouse.domains.rainforest.columns import (
     WIDE_ORDER_ITEMS,
     WIDE_ORDERS,
 )
-from lakehouse.domains.rainforest.metrics import (
+from lakehouse.domains.rainforest.transforms.metrics import (
     daily_category_metrics,
     daily_category_report,
     daily_order_metrics,
     daily_order_report,
 )
-from lakehouse.domains.rainforest.wide import wide_order_items, wide_orders
+from lakehouse.domains.rainforest.transforms.wide import wide_order_items, wide_orders
 from lakehouse_tests.domains.rainforest.frames import deletion, frame, rows, silver_history
 
 D = datetime.date

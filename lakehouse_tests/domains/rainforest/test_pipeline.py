@@ -25,9 +25,9 @@ from dagster._core.storage.tags import (
 
 from lakehouse.datagen.rainforest import FAULTS, generate
 from lakehouse.definitions import build_definitions
-from lakehouse.domains.rainforest.keys import bronze, gold, interface, silver
+from lakehouse.domains.rainforest.contracts.keys import bronze, gold, interface, silver
 from lakehouse.domains.rainforest.silver import DIMENSIONS, FACTS
-from lakehouse.domains.rainforest.upstream import EVENT_TYPES, TABLES
+from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES, TABLES
 from lakehouse.settings import Settings
 from lakehouse_tests.domains.rainforest.golden import FILE as GOLDEN
 from lakehouse_tests.domains.rainforest.golden import fingerprints

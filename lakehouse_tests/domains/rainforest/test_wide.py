@@ -4,7 +4,7 @@ to the silver dimension and bridge versions valid on each row's order_date."""
 import datetime
 from decimal import Decimal
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     BRG_PRODUCT_CATEGORY,
     DIM_BUYER,
     DIM_CATEGORY,
@@ -15,7 +15,7 @@ from lakehouse.domains.rainforest.columns import (
     WIDE_ORDER_ITEMS,
     WIDE_ORDERS,
 )
-from lakehouse.domains.rainforest.wide import wide_order_items, wide_orders
+from lakehouse.domains.rainforest.transforms.wide import wide_order_items, wide_orders
 from lakehouse.versioning.as_of import join_as_of
 from lakehouse_tests.domains.rainforest.frames import CATEGORIES, deletion, frame, rows, silver_history
 

@@ -6,8 +6,8 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import EXTRACTED_AT, PARTITION, REJECT_COLUMNS
-from lakehouse.domains.rainforest.upstream import Table
+from lakehouse.domains.rainforest.contracts.columns import EXTRACTED_AT, PARTITION, REJECT_COLUMNS
+from lakehouse.domains.rainforest.contracts.upstream import Table
 from lakehouse.versioning import track
 from lakehouse.versioning.as_of import AS_OF, latest
 

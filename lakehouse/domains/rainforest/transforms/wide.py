@@ -9,7 +9,7 @@ All joins are left joins: a fact row is never dropped, and never multiplied.
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import ORDER_DATE, WIDE_ORDER_ITEMS, WIDE_ORDERS
+from lakehouse.domains.rainforest.contracts.columns import ORDER_DATE, WIDE_ORDER_ITEMS, WIDE_ORDERS
 from lakehouse.versioning.as_of import join_as_of
 
 # The element type of wide_order_items.categories.

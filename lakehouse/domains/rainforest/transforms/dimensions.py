@@ -37,7 +37,7 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     BRG_PRODUCT_CATEGORY,
     BRG_SELLER_PRODUCT,
     DIM_BUYER,
@@ -47,8 +47,8 @@ from lakehouse.domains.rainforest.columns import (
     PARTITION,
     REJECTED_ON,
 )
-from lakehouse.domains.rainforest.rejects import flag_found, missing, null_key_rules, split
-from lakehouse.domains.rainforest.upstream import TABLES
+from lakehouse.domains.rainforest.transforms.rejects import flag_found, missing, null_key_rules, split
+from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse.versioning import VALID_FROM, VALID_FROM_TS, Versioned, track
 from lakehouse.versioning.as_of import AS_OF, change_days, states_at
 

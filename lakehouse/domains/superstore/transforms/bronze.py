@@ -5,7 +5,7 @@ import datetime
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.superstore.columns import BUSINESS_COLUMNS, parse_date, snake_case, snake_case_col
+from lakehouse.domains.superstore.contracts.columns import BUSINESS_COLUMNS, parse_date, snake_case, snake_case_col
 
 
 def _absent_snake_names(raw: DataFrame) -> Column:

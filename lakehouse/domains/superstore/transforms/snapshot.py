@@ -5,7 +5,7 @@ import datetime
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.domains.superstore.columns import clean_text
+from lakehouse.domains.superstore.contracts.columns import clean_text
 
 SNAPSHOT_COLUMNS: list[str] = [
     "customer_id", "first_name", "last_name", "segment", "country",

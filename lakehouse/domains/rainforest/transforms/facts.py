@@ -26,7 +26,7 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     EVENT_DATE,
     FACT_CLICKSTREAM,
     FACT_ORDER_ITEMS,
@@ -34,8 +34,8 @@ from lakehouse.domains.rainforest.columns import (
     ORDER_DATE,
     PARTITION,
 )
-from lakehouse.domains.rainforest.rejects import flag_found, flag_found_as_of, missing, null_key_rules, split
-from lakehouse.domains.rainforest.upstream import EVENT_TYPES, TABLES
+from lakehouse.domains.rainforest.transforms.rejects import flag_found, flag_found_as_of, missing, null_key_rules, split
+from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES, TABLES
 
 REJECTS = ["table", "reason", "record", PARTITION]
 REVENUE = "decimal(18,2)"

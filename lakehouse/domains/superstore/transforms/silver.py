@@ -3,7 +3,7 @@
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.domains.superstore.columns import BUSINESS_COLUMNS, clean_text, parse_date
+from lakehouse.domains.superstore.contracts.columns import BUSINESS_COLUMNS, clean_text, parse_date
 
 SILVER_COLUMNS: list[str] = [*BUSINESS_COLUMNS, "_source_file", "_ingested_at", "_duplicates_removed"]
 

@@ -24,7 +24,7 @@ INT, TEXT, BOOL, TS = IntegerType(), StringType(), BooleanType(), TimestampType(
 MONEY = DecimalType(10, 2)
 RATING = DecimalType(3, 2)
 
-from lakehouse.domains.rainforest.columns import EXTRACTED_AT
+from lakehouse.domains.rainforest.contracts.columns import EXTRACTED_AT
 from lakehouse.versioning import Versioned
 
 EVENT = "event"  # a fact: each row lands in the day of its `time_column`

@@ -14,8 +14,8 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import EXTRACTED_AT, PARTITION
-from lakehouse.domains.rainforest.upstream import Table
+from lakehouse.domains.rainforest.contracts.columns import EXTRACTED_AT, PARTITION
+from lakehouse.domains.rainforest.contracts.upstream import Table
 from lakehouse.versioning.as_of import join_as_of
 
 Rule = tuple[str, Column]  # (reason, condition that is true when the row breaks the rule)

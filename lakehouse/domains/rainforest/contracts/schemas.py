@@ -3,7 +3,7 @@
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
-from lakehouse.domains.rainforest.upstream import EVENT_TYPES
+from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES
 
 MONEY = T.DecimalType(10, 2)
 REVENUE = T.DecimalType(18, 2)

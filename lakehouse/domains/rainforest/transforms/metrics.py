@@ -7,7 +7,7 @@ Only orders placed by ACTIVE buyers count: `is_active = true` in wide_orders; a 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.domains.rainforest.columns import (
+from lakehouse.domains.rainforest.contracts.columns import (
     DAILY_CATEGORY_METRICS,
     DAILY_CATEGORY_REPORT,
     DAILY_ORDER_METRICS,
