@@ -47,7 +47,8 @@ from lakehouse.domains.rainforest.contracts.columns import (
     PARTITION,
     REJECTED_ON,
 )
-from lakehouse.domains.rainforest.transforms.rejects import flag_found, missing, null_key_rules, split
+from lakehouse.domains.rainforest.transforms.rejects import split
+from lakehouse.quality.rejects import flag_found, missing, null_key_rules
 from lakehouse.domains.rainforest.contracts.upstream import TABLES
 from lakehouse.versioning import VALID_FROM, VALID_FROM_TS, Versioned, track
 from lakehouse.versioning.as_of import AS_OF, change_days, states_at
@@ -79,7 +80,7 @@ def _simple(frame: DataFrame, name: str, extra_keys: tuple[str, ...] = ()) -> tu
 
 def _user_role(frame: DataFrame, name: str, users: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Valid rows and rejects of buyer or seller: a role must point to a valid appuser that day."""
-    flagged = flag_found(frame, "user_id", users, "user_id", by_day=True)
+    flagged = flag_found(frame, "user_id", users, "user_id", same=PARTITION)
     rules = [*null_key_rules([*TABLES[name].key, "user_id"]), ("unknown_user", missing("user_id"))]
     return _split(flagged, name, rules)
 
@@ -148,8 +149,8 @@ def _snapshots(
     manufacturers, manufacturer_rejects = _simple(manufacturer, "manufacturer")
     products, product_rejects = _simple(product, "product")
 
-    flagged = flag_found(productcategory, "product_id", products, "product_id", by_day=True)
-    flagged = flag_found(flagged, "category_id", categories, "category_id", by_day=True)
+    flagged = flag_found(productcategory, "product_id", products, "product_id", same=PARTITION)
+    flagged = flag_found(flagged, "category_id", categories, "category_id", same=PARTITION)
     rules = [
         *null_key_rules(TABLES["productcategory"].key),
         ("unknown_product", missing("product_id")),
@@ -157,7 +158,7 @@ def _snapshots(
     ]
     product_categories, product_category_rejects = _split(flagged, "productcategory", rules)
 
-    flagged = flag_found(sellerproduct, "product_id", products, "product_id", by_day=True)
+    flagged = flag_found(sellerproduct, "product_id", products, "product_id", same=PARTITION)
     rules = [*null_key_rules(TABLES["sellerproduct"].key), ("unknown_product", missing("product_id"))]
     seller_products, seller_product_rejects = _split(flagged, "sellerproduct", rules)
 

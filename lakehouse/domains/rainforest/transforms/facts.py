@@ -34,7 +34,8 @@ from lakehouse.domains.rainforest.contracts.columns import (
     ORDER_DATE,
     PARTITION,
 )
-from lakehouse.domains.rainforest.transforms.rejects import flag_found, flag_found_as_of, missing, null_key_rules, split
+from lakehouse.domains.rainforest.transforms.rejects import split
+from lakehouse.quality.rejects import flag_found, flag_found_as_of, missing, null_key_rules
 from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES, TABLES
 
 REJECTS = ["table", "reason", "record", PARTITION]
@@ -57,8 +58,8 @@ def build_facts(
     """
     valid_orders, order_rejects = _split(orders, "orders", null_key_rules(["order_id", "buyer_id"]))
 
-    flagged = flag_found(orderitem, "order_id", valid_orders, "order_id", by_day=False)
-    flagged = flag_found_as_of(flagged, "product_id", product, "product_id")
+    flagged = flag_found(orderitem, "order_id", valid_orders, "order_id")
+    flagged = flag_found_as_of(flagged, "product_id", product, "product_id", PARTITION)
     rules = [
         *null_key_rules(["order_item_id", "order_id", "product_id", "seller_id"]),
         ("unknown_order", missing("order_id")),

@@ -6,6 +6,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.domains.superstore.contracts.columns import BUSINESS_COLUMNS, parse_date, snake_case, snake_case_col
+from lakehouse.quality import rejects
 
 
 def _absent_snake_names(raw: DataFrame) -> Column:
@@ -54,13 +55,11 @@ def to_bronze(raw: DataFrame, ingested_at: datetime.datetime) -> tuple[DataFrame
         *[_missing(name, len(spellings.get(name, []))).alias(f"_missing_{name}") for name in BUSINESS_COLUMNS],
         corrupt.isNotNull().alias("_malformed"),
     )
-    reasons = [F.when(F.col(f"_missing_{name}"), F.lit(f"missing_column:{name}")) for name in BUSINESS_COLUMNS]
-    reasons.append(F.when(F.col("_malformed"), F.lit("malformed_row")))
-    reasons.append(F.when(F.col("partition_date").isNull(), F.lit("unparseable_order_date")))
-    joined = F.concat_ws(";", *reasons)  # concat_ws skips the nulls of rules that passed
-    checked = checked.withColumn("reject_reason", F.when(joined != "", joined))
+    rules = [(f"missing_column:{name}", F.col(f"_missing_{name}")) for name in BUSINESS_COLUMNS]
+    rules += [("malformed_row", F.col("_malformed")), ("unparseable_order_date", F.col("partition_date").isNull())]
+    valid, rejected = rejects.split(checked, rules)
 
     lineage = [*snake_columns, "_source_file", "_ingested_at"]
-    placed = checked.filter(F.col("reject_reason").isNull()).select(*lineage, "partition_date")
-    rejects = checked.filter(F.col("reject_reason").isNotNull()).select(*lineage, "reject_reason")
-    return placed, rejects
+    placed = valid.select(*lineage, "partition_date")
+    rejected = rejected.select(*lineage, F.col(rejects.REASON).alias("reject_reason"))
+    return placed, rejected

@@ -1,9 +1,11 @@
-"""Bronze -> silver: typing, cleaning, rejects with reasons and deterministic de-duplication."""
+"""Bronze -> silver: typing, cleaning, rejects with reasons (lakehouse.quality.rejects) and deterministic de-duplication."""
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from lakehouse.domains.superstore.contracts.columns import BUSINESS_COLUMNS, clean_text, parse_date
+from lakehouse.quality import rejects
+from lakehouse.quality.rejects import Rule
 
 SILVER_COLUMNS: list[str] = [*BUSINESS_COLUMNS, "_source_file", "_ingested_at", "_duplicates_removed"]
 
@@ -29,9 +31,9 @@ def _typed_col(name: str) -> Column:
     return F.col(f"_typed_{name}")
 
 
-def _reject_reason() -> Column:
-    """All failed rules of a typed row joined by ';' in the contract's order, null when none."""
-    rules = [
+def _rules() -> list[Rule]:
+    """The contract's rules, in its order, on the typed twins of the bronze columns."""
+    return [
         ("unparseable_row_id", _typed_col("row_id").isNull()),
         ("null_order_id", _typed_col("order_id").isNull()),
         ("null_customer_id", _typed_col("customer_id").isNull()),
@@ -40,21 +42,15 @@ def _reject_reason() -> Column:
         ("ship_before_order", _typed_col("ship_date") < _typed_col("order_date")),
         ("negative_sales", _typed_col("sales") < 0),
     ]
-    # A comparison with a null is null and when(null) yields null, which concat_ws skips.
-    joined = F.concat_ws(";", *[F.when(failed, F.lit(reason)) for reason, failed in rules])
-    return F.when(joined != "", joined)
 
 
 def to_silver(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Type, clean, reject and de-duplicate bronze rows: (silver rows, silver rejects)."""
     # Typed values sit next to the untouched bronze columns so rejects can keep the raw strings.
-    checked = bronze.select(
-        "*", *[_typed(name).alias(f"_typed_{name}") for name in BUSINESS_COLUMNS]
-    ).withColumn("reject_reason", _reject_reason())
-    rejects = checked.filter(F.col("reject_reason").isNotNull()).select(*bronze.columns, "reject_reason")
-    typed = checked.filter(F.col("reject_reason").isNull()).select(
-        *[_typed_col(name).alias(name) for name in BUSINESS_COLUMNS], "_source_file", "_ingested_at"
-    )
+    checked = bronze.select("*", *[_typed(name).alias(f"_typed_{name}") for name in BUSINESS_COLUMNS])
+    valid, rejected = rejects.split(checked, _rules())
+    rejected = rejected.select(*bronze.columns, F.col(rejects.REASON).alias("reject_reason"))
+    typed = valid.select(*[_typed_col(name).alias(name) for name in BUSINESS_COLUMNS], "_source_file", "_ingested_at")
 
     # Window over the whole key (nulls group together) instead of dropDuplicates, whose survivor is arbitrary.
     duplicates = Window.partitionBy(*DEDUP_KEY)
@@ -65,4 +61,4 @@ def to_silver(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
         .filter(F.col("_rank") == 1)
         .select(*SILVER_COLUMNS)
     )
-    return silver, rejects
+    return silver, rejected
