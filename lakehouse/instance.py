@@ -47,10 +47,16 @@ storage:
 
 
 def _batchable(events: Sequence[EventLogEntry], kinds) -> bool:
-    """Events of one run, all of `kinds`: what `store_event` writes the same way for each."""
+    """Events of one run, all of `kinds` and about an asset: what `store_event` writes the same way for each."""
     return bool(events) and len({e.run_id for e in events}) == 1 and all(
-        e.is_dagster_event and e.dagster_event_type in kinds and e.dagster_event.asset_key for e in events
+        e.is_dagster_event and e.dagster_event_type in kinds and _asset_key(e) for e in events
     )
+
+
+def _asset_key(event: EventLogEntry):
+    # DagsterEvent.asset_key answers for materialization-like events only; a check's is in its data.
+    data = event.dagster_event.event_specific_data
+    return getattr(data, "asset_key", None) if event.dagster_event_type in ASSET_CHECK_EVENTS else event.dagster_event.asset_key
 
 
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):

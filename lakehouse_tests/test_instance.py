@@ -114,7 +114,10 @@ def _index_rows(home: Path) -> dict[str, int]:
 
 
 def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
-    said, rows = {}, {}
+    said, rows, check_batches = {}, {}, []
+    store_check_batch = BatchedSqliteEventLogStorage._store_check_batch
+    monkeypatch.setattr(BatchedSqliteEventLogStorage, "_store_check_batch",
+                        lambda self, events: check_batches.append(len(events)) or store_check_batch(self, events))
     for batched in (False, True):
         home = tmp_path / ("batched" if batched else "default")
         instance = _instance(home, batched, monkeypatch)
@@ -125,6 +128,7 @@ def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
         instance.dispose()
 
     assert said[True] == said[False]
+    assert check_batches == [60, 2]  # each run's per-day check evaluations, written as one batch
     days = said[True]["days_table"]
     assert len(days["partitions"]) == 60 and days["partitions"][59] == "2024-02-29"
     assert days["latest"] == ("2024-02-29", 1)
