@@ -17,20 +17,25 @@ from dataclasses import dataclass
 
 from dagster import (
     AssetCheckExecutionContext,
+    AssetIn,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetChecksDefinition,
     AssetKey,
+    AssetRecordsFilter,
     MetadataValue,
     PartitionsDefinition,
     PreviewWarning,
     asset_check,
 )
-from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluation,
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, DagsterEventType
 
 from lakehouse.quality import audit
-from lakehouse.quality.rules import Rule, RuleResult
+from lakehouse.quality.rules import Rule, RuleResult, row_accounting_by
 
 IO_MANAGER = "io_manager"  # the resource that stores the checked tables and their audit reports
 SAMPLE_DAYS = 10
@@ -112,11 +117,19 @@ def log_days(context: AssetCheckExecutionContext, check: Check, key: AssetKey, r
     step = context.op_execution_context._step_execution_context  # noqa: SLF001 (no public way to log a batch)
     batch = uuid.uuid4().hex
     days = sorted(results)
+    # Each day's verdict points at that day's materialization by this run: Dagster shows a
+    # partition's check status only while it targets the partition's latest materialization.
+    records = context.op_execution_context.instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=days),
+                                                      limit=len(days)).records  # fmt: skip
+    targets = {
+        r.partition_key: AssetCheckEvaluationTargetMaterializationData(storage_id=r.storage_id, run_id=r.run_id, timestamp=r.timestamp)
+        for r in records if r.run_id == context.op_execution_context.run_id
+    }
     for i, day in enumerate(days):
         result = results[day]
         evaluation = AssetCheckEvaluation(
             asset_key=key, check_name=check.name, passed=result.passed, severity=check.severity,
-            blocking=check.blocking, partition=day,
+            blocking=check.blocking, partition=day, target_materialization_data=targets.get(day),
             metadata=_metadata({"failing_count": result.failing_count, **result.details}),
         )  # fmt: skip
         DagsterEvent.from_step(
@@ -158,3 +171,45 @@ def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinitio
             return AssetCheckResult(passed=passed, severity=check.severity, metadata=_metadata(details))
 
     return _check
+
+
+def row_accounting_check(
+    key: Sequence[str],
+    partitions_def: PartitionsDefinition,
+    source: Sequence[str],
+    rejects: Sequence[str],
+    columns: tuple[str, str, str],
+    description: str,
+    name: str = "row_accounting",
+    rejects_where: str | None = None,
+    dedup_column: str | None = None,
+) -> AssetChecksDefinition:
+    """Blocking: per day, the `source` table's rows = `key`'s rows + its rows in `rejects` (+ duplicates removed).
+
+    It compares three tables after they are published, so it blocks downstream assets but does
+    not hold a day back. `columns`: the day column of source, kept and rejected rows;
+    `rejects_where`: a SQL condition picking the source's rows out of a shared rejects table.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PreviewWarning)
+
+        @asset_check(
+            asset=list(key),
+            name=name,
+            additional_ins={"source": AssetIn(key=list(source)), "rejects": AssetIn(key=list(rejects))},
+            partitions_def=partitions_def,
+            blocking=True,
+            description=description,
+        )
+        def _check(context, kept, source, rejects) -> AssetCheckResult:  # context: AssetCheckExecutionContext
+            if rejects_where:
+                rejects = rejects.where(rejects_where)
+            days = list(context.op_execution_context.partition_keys)
+            results = row_accounting_by(source, kept, rejects, columns, days, dedup_column)
+            if len(results) > 1:
+                log_days(context, Check(name, description, rule=None), AssetKey(list(key)), results)
+            passed, details = summary(results, None)
+            return AssetCheckResult(passed=passed, metadata=_metadata(details))
+
+    return _check
+

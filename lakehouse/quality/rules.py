@@ -236,18 +236,39 @@ def row_accounting(
     source: DataFrame, kept: DataFrame, rejected: DataFrame, dedup_column: str | None = None
 ) -> RuleResult:
     """Every source row is kept, rejected or counted in `kept[dedup_column]` as a removed duplicate."""
-    rows_in = source.count()
-    rows_out = kept.count()
-    rows_rejected = rejected.count()
-    duplicates = 0
-    if dedup_column:
-        duplicates = kept.agg(F.coalesce(F.sum(dedup_column), F.lit(0)).alias("d")).first()["d"]
-    unaccounted = rows_in - rows_out - rows_rejected - int(duplicates)
-    details = {
-        "rows_in": rows_in,
-        "rows_out": rows_out,
-        "rows_rejected": rows_rejected,
-        "duplicates_removed": int(duplicates),
-        "unaccounted": unaccounted,
-    }
-    return RuleResult(unaccounted == 0, abs(unaccounted), details)
+    return row_accounting_by(source, kept, rejected, (None, None, None), [None], dedup_column)[None]
+
+
+def row_accounting_by(
+    source: DataFrame,
+    kept: DataFrame,
+    rejected: DataFrame,
+    columns: tuple[str | None, str | None, str | None],
+    values: Sequence[str | None],
+    dedup_column: str | None = None,
+) -> dict[str | None, RuleResult]:
+    """`row_accounting` per value (a day) of `columns`, the day column of source, kept and rejected rows."""
+
+    def counts(frame: DataFrame, column: str | None, extra=()) -> dict:
+        rows = _by(frame, column).groupBy(_BY).agg(F.count(F.lit(1)).alias("rows"), *extra).collect()
+        return {row[_BY]: row for row in rows}
+
+    source_day, kept_day, rejected_day = columns
+    dedup = [F.coalesce(F.sum(dedup_column), F.lit(0)).alias("duplicates")] if dedup_column else []
+    rows_in, rows_out, rows_rejected = counts(source, source_day), counts(kept, kept_day, dedup), counts(rejected, rejected_day)
+    results = {}
+    for value in values:
+        found_in = rows_in[value]["rows"] if value in rows_in else 0
+        found_out = rows_out[value]["rows"] if value in rows_out else 0
+        duplicates = int(rows_out[value]["duplicates"]) if dedup_column and value in rows_out else 0
+        found_rejected = rows_rejected[value]["rows"] if value in rows_rejected else 0
+        unaccounted = found_in - found_out - found_rejected - duplicates
+        details = {
+            "rows_in": found_in,
+            "rows_out": found_out,
+            "rows_rejected": found_rejected,
+            "duplicates_removed": duplicates,
+            "unaccounted": unaccounted,
+        }
+        results[value] = RuleResult(unaccounted == 0, abs(unaccounted), details)
+    return results

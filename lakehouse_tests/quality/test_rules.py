@@ -11,6 +11,7 @@ from lakehouse.quality.rules import (
     mean_below,
     no_duplicates,
     row_accounting,
+    row_accounting_by,
     rows_satisfy,
 )
 
@@ -174,3 +175,16 @@ def test_rows_satisfy_and_conforms_to_by_day(spark):
     wrong = spark.createDataFrame([(1, D1, Decimal("1.5"))], "order_id int, day date, revenue decimal(18,4)")
     typed = conforms_to(Order).by(wrong, "day", DAYS)
     assert [typed[d].details["failures"] for d in DAYS] == [["order_id: dtype('StringType()')"]] * 3
+
+
+def test_row_accounting_by_day_finds_the_day_that_lost_a_row(spark):
+    source = spark.createDataFrame([(D1,), (D1,), (D2,), (D2,), (D2,)], "day date")
+    kept = spark.createDataFrame([(D1, 1), (D2, 0)], "order_date date, dups int")
+    rejected = spark.createDataFrame([(D2,)], "day date")
+    results = row_accounting_by(source, kept, rejected, ("day", "order_date", "day"), DAYS, "dups")
+    assert {d: (r.passed, r.details["unaccounted"]) for d, r in results.items()} == {
+        "2024-01-01": (True, 0), "2024-01-02": (False, 1), "2024-01-03": (True, 0),  # day 2: 3 in, 1 + 1 out
+    }
+    assert results["2024-01-02"].details == {
+        "rows_in": 3, "rows_out": 1, "rows_rejected": 1, "duplicates_removed": 0, "unaccounted": 1,
+    }

@@ -1,17 +1,15 @@
 """The rainforest checks: no duplicate keys, revenue below 100,000, schemas and row accounting."""
 
 import re
-import warnings
 
-from dagster import AssetCheckResult, AssetChecksDefinition, AssetIn, PreviewWarning, asset_check
-from pyspark.sql import functions as F
+from dagster import AssetChecksDefinition
 
 from lakehouse.domains.rainforest.contracts import schemas
-from lakehouse.domains.rainforest.contracts.columns import ORDER_DATE
-from lakehouse.versioning import SEQ, VALID_FROM
+from lakehouse.domains.rainforest.contracts.columns import EVENT_DATE, ORDER_DATE, PARTITION
 from lakehouse.domains.rainforest.contracts.keys import PARTITIONS, bronze, gold, interface, silver
-from lakehouse.quality.checks import Check, asset_checks
-from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates, row_accounting
+from lakehouse.quality.checks import Check, asset_checks, row_accounting_check
+from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates
+from lakehouse.versioning import SEQ, VALID_FROM
 
 REVENUE_LIMIT = 100_000  # USD; a day's (or day and category's) mean revenue must stay strictly below
 
@@ -33,23 +31,12 @@ def revenue_below_limit(column: str, group_by: list[str]) -> Check:
     )
 
 
-def _accounting(fact: str, upstream: str) -> AssetChecksDefinition:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PreviewWarning)
-
-        @asset_check(
-            asset=silver(fact),
-            name="row_accounting",
-            additional_ins={"bronze": AssetIn(key=bronze(upstream)), "rejects": AssetIn(key=silver("fact_rejects"))},
-            partitions_def=PARTITIONS,
-            blocking=True,
-            description=f"bronze {upstream} rows = {fact} rows + {upstream} rows in fact_rejects, per run.",
-        )
-        def _check(kept, bronze, rejects) -> AssetCheckResult:
-            result = row_accounting(bronze, kept, rejects.filter(F.col("table") == upstream))
-            return AssetCheckResult(passed=result.passed, metadata=result.details)
-
-    return _check
+def _accounting(fact: str, upstream: str, day: str) -> AssetChecksDefinition:
+    return row_accounting_check(
+        silver(fact), PARTITIONS, bronze(upstream), silver("fact_rejects"), (PARTITION, day, PARTITION),
+        f"bronze {upstream} rows = {fact} rows + {upstream} rows in fact_rejects, per day.",
+        rejects_where=f"`table` = '{upstream}'",
+    )  # fmt: skip
 
 
 def _versions(key: list[str], checks: list[Check]) -> list[AssetChecksDefinition]:
@@ -66,9 +53,9 @@ CHECKS = [
     *asset_checks(silver("fact_orders"), PARTITIONS, [unique("order_id"), schema(schemas.FactOrder)]),
     *asset_checks(silver("fact_order_items"), PARTITIONS, [unique("order_item_id"), schema(schemas.FactOrderItem)]),
     *asset_checks(silver("fact_clickstream"), PARTITIONS, [unique("event_id"), schema(schemas.FactClickstream)]),
-    _accounting("fact_orders", "orders"),
-    _accounting("fact_order_items", "orderitem"),
-    _accounting("fact_clickstream", "clickstream"),
+    _accounting("fact_orders", "orders", ORDER_DATE),
+    _accounting("fact_order_items", "orderitem", ORDER_DATE),
+    _accounting("fact_clickstream", "clickstream", EVENT_DATE),
     *asset_checks(gold("wide_orders"), PARTITIONS, [unique("order_id"), schema(schemas.WideOrder)]),
     *asset_checks(gold("wide_order_items"), PARTITIONS, [unique("order_item_id"), schema(schemas.WideOrderItem)]),
     *asset_checks(

@@ -1,8 +1,6 @@
 """The superstore checks: schemas, unique keys, count ordering and row accounting."""
 
-import warnings
-
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, PreviewWarning, asset_check
+from dagster import AssetCheckSeverity
 
 from lakehouse.domains.superstore.contracts import schemas
 from lakehouse.domains.superstore.contracts.keys import (
@@ -13,33 +11,19 @@ from lakehouse.domains.superstore.contracts.keys import (
     SILVER_LINES,
     SILVER_REJECTS,
 )
-from lakehouse.quality.checks import Check, asset_checks
-from lakehouse.quality.rules import (
-    conforms_to,
-    mean_below,
-    no_duplicates,
-    row_accounting,
-    rows_satisfy,
-)
+from lakehouse.quality.checks import Check, asset_checks, row_accounting_check
+from lakehouse.quality.rules import conforms_to, mean_below, no_duplicates, rows_satisfy
 
 COUNTS_ORDERED = (
     "orders_last_1m <= orders_last_6m AND orders_last_6m <= orders_last_12m "
     "AND orders_last_12m <= orders_lifetime"
 )
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", PreviewWarning)
-
-    @asset_check(
-        asset=SILVER_LINES,
-        additional_ins={"bronze": AssetIn(key=BRONZE_LINES), "rejects": AssetIn(key=SILVER_REJECTS)},
-        partitions_def=PARTITIONS,
-        blocking=True,
-        description="bronze rows = silver rows + rejected rows + duplicates removed, per run.",
-    )
-    def silver_row_accounting(order_lines, bronze, rejects) -> AssetCheckResult:
-        result = row_accounting(bronze, order_lines, rejects, dedup_column="_duplicates_removed")
-        return AssetCheckResult(passed=result.passed, metadata=result.details)
+silver_row_accounting = row_accounting_check(
+    SILVER_LINES, PARTITIONS, BRONZE_LINES, SILVER_REJECTS, ("partition_date", "order_date", "partition_date"),
+    "bronze rows = silver rows + rejected rows + duplicates removed, per day.",
+    name="silver_row_accounting", dedup_column="_duplicates_removed",
+)  # fmt: skip
 
 
 SILVER_CHECKS = [
