@@ -52,7 +52,7 @@ def load_domain(name: str) -> Domain:
     Imports `lakehouse.domains.<name>` (Dagster and PySpark modules: a few seconds), so call it once.
     """
     package = importlib.import_module(f"lakehouse.domains.{name}")
-    domain_keys = importlib.import_module(f"lakehouse.domains.{name}.keys")
+    domain_keys = importlib.import_module(f"lakehouse.domains.{name}.contracts.keys")
     tables = tuple(dict.fromkeys("/".join(key.path) for asset in package.defs.assets for key in asset.keys))
     return Domain(domain_keys.GROUP, domain_keys.PARTITIONS.start.date(), tables)
 
