@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from lakehouse.domains.rainforest.checks import CHECKS
+from lakehouse.quality.rules import row_accounting
 
 Key = tuple[str, ...]
 Judge = Callable[[dict[str, DataFrame]], tuple[bool, dict]]  # tables by input name -> (passed, evidence)
@@ -37,25 +37,25 @@ class PlannedCheck:
         return f"{'/'.join(self.asset)}:{self.name}"
 
 
-def _rule_judge(check, run_days_of: str | None, first: datetime.date, last: datetime.date) -> Judge:
-    """A Check's rule on the table's rows (only the run's versions of a versioned table)."""
+def _rule_judge(check) -> Judge:
+    """A Check's rule on the table's rows the run wrote."""
 
     def judge(frames: dict[str, DataFrame]) -> tuple[bool, dict]:
-        frame = frames["frame"]
-        if run_days_of:
-            frame = frame.where(F.col(run_days_of).between(F.lit(first), F.lit(last)))
-        result = check.rule(frame)
+        result = check.rule(frames["frame"])
         return result.passed, {"failing_count": result.failing_count}
 
     return judge
 
 
-def _function_judge(function: Callable) -> Judge:
-    """The check's own function (one that needs no Dagster context), on its inputs."""
+def _accounting_judge(captured: dict) -> Judge:
+    """A `row_accounting_check` (its closure: the rejects filter and dedup column) over the whole run."""
 
     def judge(frames: dict[str, DataFrame]) -> tuple[bool, dict]:
-        result = function(**frames)
-        return result.passed, {name: value.value for name, value in result.metadata.items()}
+        rejects = frames["rejects"]
+        if captured.get("rejects_where"):
+            rejects = rejects.where(captured["rejects_where"])
+        result = row_accounting(frames["source"], frames["kept"], rejects, captured.get("dedup_column"))
+        return result.passed, result.details
 
     return judge
 
@@ -65,17 +65,17 @@ def plan(first: datetime.date, last: datetime.date) -> list[PlannedCheck]:
     planned = []
     for definition in CHECKS:
         (spec,) = definition.check_specs
-        # The function the @asset_check decorator wrapped; `asset_checks` builds it around a
-        # Check (closure `check`, `run_days_of`), the row-accounting checks have no context.
+        # The function the @asset_check decorator wrapped: `asset_checks` builds it around a Check
+        # (closure `check`), `row_accounting_check` around its three tables (closure `columns`).
         function = definition.node_def.compute_fn.decorated_fn
         captured = inspect.getclosurevars(function).nonlocals
-        if "check" in captured:
-            judge = _rule_judge(captured["check"], captured.get("run_days_of"), first, last)
-        elif "context" not in inspect.signature(function).parameters:
-            judge = _function_judge(function)
-        else:
-            raise TypeError(f"{spec.key.to_user_string()}: neither a Check nor a context-free check function")
         inputs = {name: tuple(key.path) for name, key in definition.keys_by_input_name.items()}
+        if "check" in captured:
+            judge, inputs = _rule_judge(captured["check"]), {"frame": tuple(spec.asset_key.path)}
+        elif "columns" in captured:
+            judge = _accounting_judge(captured)
+        else:
+            raise TypeError(f"{spec.key.to_user_string()}: neither a Check nor a row-accounting check")
         planned.append(PlannedCheck(tuple(spec.asset_key.path), spec.name, inputs, judge))
     return planned
 
