@@ -114,17 +114,20 @@ def summary(results: dict[str, RuleResult], audit_path: str | None) -> tuple[boo
 
 def log_days(context: AssetCheckExecutionContext, check: Check, key: AssetKey, results: dict[str, RuleResult]):
     """Each day's verdict as its own evaluation, written to the instance as one batch."""
-    step = context.op_execution_context._step_execution_context  # noqa: SLF001 (no public way to log a batch)
-    batch = uuid.uuid4().hex
     days = sorted(results)
     # Each day's verdict points at that day's materialization by this run: Dagster shows a
     # partition's check status only while it targets the partition's latest materialization.
-    records = context.op_execution_context.instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=days),
-                                                      limit=len(days)).records  # fmt: skip
+    run = context.op_execution_context
+    wanted = AssetRecordsFilter(asset_key=key, asset_partitions=days)
     targets = {
-        r.partition_key: AssetCheckEvaluationTargetMaterializationData(storage_id=r.storage_id, run_id=r.run_id, timestamp=r.timestamp)
-        for r in records if r.run_id == context.op_execution_context.run_id
+        r.partition_key: AssetCheckEvaluationTargetMaterializationData(
+            storage_id=r.storage_id, run_id=r.run_id, timestamp=r.timestamp
+        )
+        for r in run.instance.fetch_materializations(wanted, limit=len(days)).records
+        if r.run_id == run.run_id
     }
+    step = run._step_execution_context  # noqa: SLF001 (no public way to log a batch)
+    batch = uuid.uuid4().hex
     for i, day in enumerate(days):
         result = results[day]
         evaluation = AssetCheckEvaluation(

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 
 SAMPLE = 5
 _BY = "_rule_by"  # the judged column's value as a string: the key of each verdict
+EVERY_VALUE = "*"  # an `evaluate` key: the verdict of every value (no day or date is spelled so)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,12 @@ class RuleResult:
 
 
 class Rule:
-    """A rule: `evaluate(frame, column)` maps each value of `column` (all rows: None) to its result."""
+    """A rule: `evaluate(frame, column)` maps each value of `column` (all rows: None) to its result.
+
+    Only failing values need a key (the others get `empty()`); EVERY_VALUE answers for them all.
+    Each `collect()` below brings back per-value aggregates or at most `sample` rows per value:
+    bounded by the run's days, never by the table's rows.
+    """
 
     def evaluate(self, frame: DataFrame, column: str | None) -> dict[str | None, RuleResult]:
         raise NotImplementedError
@@ -44,7 +50,7 @@ class Rule:
     def by(self, frame: DataFrame, column: str, values: Sequence[str]) -> dict[str, RuleResult]:
         """One result per value in `values` (a day of the run), rows or none."""
         found = self.evaluate(frame, column)
-        return {value: found.get(value) or self.empty() for value in values}
+        return {value: found.get(value) or found.get(EVERY_VALUE) or self.empty() for value in values}
 
 
 def _by(frame: DataFrame, column: str | None) -> DataFrame:
@@ -212,24 +218,12 @@ def conforms_to(model) -> Rule:
         if not failures:
             return {}
         if column is None or not about_data:
-            everywhere = result(failures)
-            return _Everywhere(everywhere) if column else {None: everywhere}
+            return {EVERY_VALUE if column else None: result(failures)}
         values = [row[0] for row in _by(frame, column).select(_BY).distinct().collect()]
         return {value: result(_pandera_failures(model, frame.where(F.col(column).cast("string") == value))[0])
                 for value in values}  # fmt: skip
 
     return _RuleFunction(evaluate, lambda: result([]))
-
-
-class _Everywhere(dict):
-    """A per-value answer that is the same for every value (a schema failure)."""
-
-    def __init__(self, value: RuleResult):
-        super().__init__()
-        self._value = value
-
-    def get(self, key, default=None):
-        return self._value
 
 
 def row_accounting(
