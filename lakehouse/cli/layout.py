@@ -4,7 +4,8 @@ and versioned_tables.py; the version columns are lakehouse.versioning's).
 `<base>/<layer>/<domain>/<table>/` holds `_schema.json` (a Spark StructType as JSON, partition
 column included) and either Parquet part files (an unpartitioned table) or Hive folders
 `<column>=<value>/`. Only partition folders holding `_SUCCESS` are committed: the others are a
-write in progress or a killed one, and are skipped. A versioned (SCD type 2) table also holds
+write in progress or a killed one, and are skipped. Of a committed folder holding files of more
+than one write (an S3 commit cut short), only the files its marker lists are read. A versioned (SCD type 2) table also holds
 `_versioned.json`, `{"key": [...], "partition": "valid_from"}`; its rows carry `valid_from_ts`,
 `version_in_day` and `is_deleted`. Every other name starting with `_` or `.` is ignored.
 Discovery works on a flat listing of relative paths, so a folder and an S3 prefix read alike.
@@ -16,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from lakehouse.resources.storage import MARKER
+from lakehouse.resources.storage import MARKER, is_data_file, readable
 from lakehouse.versioning.spec import VERSION_COLUMNS
 
 LAYERS = ("bronze", "silver", "gold", "interface")
@@ -64,17 +65,13 @@ class Table:
 class _Folder:
     has_schema: bool = False
     has_versioning: bool = False
-    root_files: list[str] = field(default_factory=list)
-    # "<column>=<value>" -> (committed, data files)
-    partitions: dict[str, tuple[list[bool], list[str]]] = field(default_factory=dict)
+    root_names: list[str] = field(default_factory=list)
+    # "<column>=<value>" -> the names in that folder
+    partitions: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _hidden(name: str) -> bool:
     return name.startswith(("_", "."))
-
-
-def _is_data(name: str) -> bool:
-    return not _hidden(name) and name.endswith(".parquet")
 
 
 def discover(paths: Iterable[str], read_text: Callable[[str], str | None]) -> tuple[list[Table], list[tuple[str, str]]]:
@@ -89,14 +86,9 @@ def discover(paths: Iterable[str], read_text: Callable[[str], str | None]) -> tu
         if len(rest) == 1:
             entry.has_schema |= rest[0] == SCHEMA_FILE
             entry.has_versioning |= rest[0] == VERSIONED_FILE
-            if _is_data(rest[0]):
-                entry.root_files.append(path)
+            entry.root_names.append(rest[0])
         elif len(rest) == 2 and "=" in rest[0] and not _hidden(rest[0]):
-            committed, files = entry.partitions.setdefault(rest[0], ([False], []))
-            if rest[1] == MARKER:
-                committed[0] = True
-            elif _is_data(rest[1]):
-                files.append(path)
+            entry.partitions.setdefault(rest[0], []).append(rest[1])
         # Anything deeper, or inside a hidden folder, is not part of the layout.
 
     tables, skipped = [], []
@@ -118,7 +110,8 @@ def _table(folder: str, entry: _Folder, read_text: Callable[[str], str | None]) 
     partition_columns = {name.partition("=")[0] for name in entry.partitions}
     if len(partition_columns) > 1:
         raise ValueError(f"partition folders of several columns: {sorted(partition_columns)}")
-    if partition_columns and entry.root_files:
+    root_files = [f"{folder}/{name}" for name in readable(entry.root_names, _marker(read_text, folder))]
+    if partition_columns and root_files:
         raise ValueError("both partition folders and Parquet files at the table root")
 
     versioning = None
@@ -132,19 +125,27 @@ def _table(folder: str, entry: _Folder, read_text: Callable[[str], str | None]) 
         if partition_columns - {versioning.partition}:
             raise ValueError(f"partitioned by {partition_columns.pop()}, {VERSIONED_FILE} says {versioning.partition}")
 
-    committed = [files for (done, files) in entry.partitions.values() if done[0]]
+    committed = {
+        partition: [f"{folder}/{partition}/{name}" for name in readable(names, _marker(read_text, folder, partition))]
+        for partition, names in entry.partitions.items()
+        if MARKER in names
+    }
     layer, domain, name = folder.split("/")
     return Table(
         layer=layer,
         domain=domain,
         name=name,
         fields=fields,
-        files=tuple(sorted(entry.root_files + [f for files in committed for f in files])),
+        files=tuple(sorted(root_files + [f for files in committed.values() for f in files])),
         partition=next(iter(partition_columns), versioning.partition if versioning else None),
         partitions=len(committed),
         uncommitted=len(entry.partitions) - len(committed),
         versioning=versioning,
     )
+
+
+def _marker(read_text: Callable[[str], str | None], *folders: str) -> Callable[[], str | None]:
+    return lambda: read_text("/".join([*folders, MARKER]))
 
 
 def _json(read_text: Callable[[str], str | None], path: str) -> dict:

@@ -2,9 +2,11 @@
 
 Layout: `<base>/<layer>/<domain>/<table>/<partition_expr>=<key>/part-*.parquet`, readable by any
 Parquet reader. A write goes to `<base>/_staging/...` first and each partition of the run's range
-is then swapped into place, so a failed write never touches committed data and a range write
+is then committed in place, so a failed write never touches committed data and a range write
 replaces exactly its own partitions. A partition is committed when its `_SUCCESS` marker exists,
-which also tells an empty day apart from one never materialized.
+which also tells an empty day apart from one never materialized; the marker lists the day's
+files, and every read here goes through that list (`storage.readable`). Each write first sweeps
+what killed runs left of the same table (`staging.sweep`).
 
 A versioned table (output metadata `lakehouse/versioned` = its key; see `versioned_tables`) is
 written the same way and also keeps a checkpoint of its state; a downstream input of it loads its
@@ -31,10 +33,10 @@ from pyspark.sql.types import StructType
 from lakehouse.quality import audit
 from lakehouse.quality.audit import AuditReport
 from lakehouse.quality.rules import Rule
-from lakehouse.resources import audited_writes, versioned_tables
+from lakehouse.resources import audited_writes, staging, versioned_tables
 from lakehouse.resources.spark import SparkResource
-from lakehouse.resources.storage import MARKER, LocalStorage, S3Storage, Storage
-from lakehouse.resources.versioned_tables import VERSIONED, MissingPartitionsError
+from lakehouse.resources.storage import LocalStorage, S3Storage, Storage, folder_files
+from lakehouse.resources.versioned_tables import CHECKPOINT, VERSIONED, MissingPartitionsError, read_files
 
 SCHEMA_FILE = "_schema.json"
 PARTITION_EXPR = "partition_expr"  # asset metadata: the column that holds the partition key
@@ -61,15 +63,17 @@ class ParquetIOManager(ConfigurableIOManager):
     def table_uri(self, asset_key_path: list[str]) -> str:
         return self.storage().join(self.base_uri(), *asset_key_path)
 
-    def _staging_uri(self, asset_key_path: list[str]) -> str:
-        return self.storage().join(self.base_uri(), "_staging", *asset_key_path, uuid.uuid4().hex)
 
     # -- writes ------------------------------------------------------------------------------
     def handle_output(self, context: OutputContext, obj: DataFrame | None) -> None:
         if obj is None:
             return
         store, path = self.storage(), context.asset_key.path
-        table, staged = self.table_uri(path), self._staging_uri(path)
+        table = self.table_uri(path)
+        swept = staging.sweep(store, self.base_uri(), path, table, nested=[CHECKPOINT])
+        if swept:
+            context.log.info(f"Removed {len(swept)} staging folder(s) that killed runs left: {swept}")
+        staged = staging.new_folder(store, self.base_uri(), path)
         # Counted while writing, so the metadata costs no second pass over the data.
         counter = Observation(f"rows-{uuid.uuid4().hex}")
         try:
@@ -110,8 +114,7 @@ class ParquetIOManager(ConfigurableIOManager):
                     versioned_tables.before_commit(store, table, keys[0])
                 for key in published:
                     partition = f"{column}={key}"
-                    store.write_text(store.join(staged, partition, MARKER), "")
-                    store.replace_tree(store.join(staged, partition), store.join(table, partition))
+                    store.commit_tree(store.join(staged, partition), store.join(table, partition))
                 if report:
                     audited_writes.keep(store, table, staged, report)
                 store.write_text(store.join(table, SCHEMA_FILE), obj.schema.json())
@@ -132,7 +135,7 @@ class ParquetIOManager(ConfigurableIOManager):
             else:
                 obj.observe(counter, F.count(F.lit(1)).alias("rows")).write.mode("overwrite").parquet(staged)
                 store.write_text(store.join(staged, SCHEMA_FILE), obj.schema.json())
-                store.replace_tree(staged, table)
+                store.commit_tree(staged, table)
                 metadata = {}
         finally:
             store.delete_tree(staged)
@@ -169,28 +172,28 @@ class ParquetIOManager(ConfigurableIOManager):
         schema_json = store.read_text(store.join(table, SCHEMA_FILE))
         if schema_json is None:
             return {key: rule.empty() for key in keys or [None]}
-        reader = self.spark.spark_session.read.schema(StructType.fromJson(json.loads(schema_json)))
+        spark, schema = self.spark.spark_session, StructType.fromJson(json.loads(schema_json))
         if not keys:
-            return {None: rule(reader.parquet(table))}
+            return {None: rule(read_files(spark, schema, table, folder_files(store, table)))}
         (column,) = store.partition_columns(table) or {None}
-        present = sorted(store.committed_partitions(table, column, min(keys), max(keys)) & set(keys)) if column else []
-        if not present:
+        committed = store.committed_files(table, column, min(keys), max(keys)) if column else {}
+        files = [file for key in keys for file in committed.get(key, [])]
+        if not any(key in committed for key in keys):
             return {key: rule.empty() for key in keys}
-        frame = reader.option("basePath", table).parquet(*[store.join(table, f"{column}={key}") for key in present])
-        return rule.by(frame, column, keys)
+        return rule.by(read_files(spark, schema, table, files), column, keys)
 
     def _preview(self, context: OutputContext, schema: StructType) -> str:
         """The first rows of what was committed, read back from the table (a few rows, one file)."""
         store = self.storage()
         table = self.table_uri(context.asset_key.path)
-        reader = self.spark.spark_session.read.schema(schema)
         if context.has_asset_partitions:
             column = self._partition_column(context.definition_metadata, context.asset_key)
-            keys = list(context.asset_partition_keys)
-            frame = reader.option("basePath", table).parquet(store.join(table, f"{column}={keys[-1]}"))
+            last = context.asset_partition_keys[-1]
+            files = store.committed_files(table, column, last, last).get(last, [])
         else:
-            frame = reader.parquet(table)
-        rows = frame.select(*schema.fieldNames()).limit(PREVIEW_ROWS).take(PREVIEW_ROWS)
+            files = folder_files(store, table)
+        frame = read_files(self.spark.spark_session, schema, table, files)
+        rows = frame.limit(PREVIEW_ROWS).take(PREVIEW_ROWS)
         return _markdown(rows, schema)
 
     # -- reads -------------------------------------------------------------------------------
@@ -198,13 +201,13 @@ class ParquetIOManager(ConfigurableIOManager):
         store, path = self.storage(), context.asset_key.path
         table = self.table_uri(path)
         schema_json = store.read_text(store.join(table, SCHEMA_FILE))
-        reader = self.spark.spark_session.read
+        spark = self.spark.spark_session
         if not context.has_asset_partitions:
             if schema_json is None:
                 raise MissingPartitionsError(
                     f"{context.asset_key.to_user_string()} has never been materialized ({table})"
                 )
-            return reader.schema(StructType.fromJson(json.loads(schema_json))).parquet(table)
+            return read_files(spark, StructType.fromJson(json.loads(schema_json)), table, folder_files(store, table))
 
         upstream_meta = context.upstream_output.definition_metadata if context.upstream_output else {}
         column = self._partition_column(upstream_meta, context.asset_key)
@@ -213,13 +216,10 @@ class ParquetIOManager(ConfigurableIOManager):
             return None
         if upstream_meta.get(VERSIONED):
             return self._load_history(context, table, column, keys, schema_json)
-        versioned_tables.require_committed(
+        files = versioned_tables.require_committed(
             store, table, column, keys, context.asset_key.to_user_string(), "needed by this run"
         )
-        schema = StructType.fromJson(json.loads(schema_json))
-        paths = [store.join(table, f"{column}={key}") for key in keys]
-        frame = reader.schema(schema).option("basePath", table).parquet(*paths)
-        return frame.select(*schema.fieldNames())  # Spark moves partition columns last
+        return read_files(spark, StructType.fromJson(json.loads(schema_json)), table, files)
 
     def _load_history(self, context: InputContext, table: str, column: str, keys: list[str], schema_json) -> DataFrame:
         """A versioned upstream: enough history to know its state on every day the run reads."""

@@ -3,20 +3,58 @@
 Spark writes and reads the Parquet; these classes only move committed folders into place, write
 small marker/schema files and list what exists. They go through the Python side (os, boto3)
 rather than Spark's JVM so the same code works with Spark Connect, where there is no JVM handle.
+
+Commits: a folder (a partition, a checkpoint, an unpartitioned table) is committed by its
+`_SUCCESS` marker, a JSON object whose `files` lists the data files it holds. A local commit swaps
+the whole folder atomically, so the folder holds exactly those files. S3 has no rename: a commit
+copies the new files in, then writes the marker (the commit point), then deletes the old files,
+so a killed commit can leave both sets side by side. Readers of ours (`readable`) therefore read
+the files the marker lists whenever the folder holds files of more than one write; the next
+write of the folder, or `tidy` after a killed run, deletes the unlisted ones.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
 MARKER = "_SUCCESS"
+# Spark names every data file of one write `part-<task>-<write uuid>...`: one uuid, one write.
+_WRITE_ID = re.compile(r"part-\d+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def is_data_file(name: str) -> bool:
+    """A Parquet file a reader reads (hidden names, markers and schemas are not)."""
+    return not name.startswith(("_", ".")) and name.endswith(".parquet")
+
+
+def marker_text(files: Iterable[str]) -> str:
+    """The marker of a folder that commits exactly `files` (names relative to the folder)."""
+    return json.dumps({"files": sorted(files)})
+
+
+def readable(names: Iterable[str], marker: Callable[[], str | None]) -> list[str]:
+    """The data files to read among a committed folder's `names`, by its marker where that matters.
+
+    Files of a single write need no marker read (no commit left another write's files beside
+    them); otherwise only the files the marker lists are committed. A marker without a list (an
+    earlier version's empty one) commits every file.
+    """
+    data = sorted(name for name in names if is_data_file(name))
+    writes = {match[1] if (match := _WRITE_ID.match(name)) else name for name in data}
+    if len(writes) <= 1:
+        return data
+    text = marker()
+    listed = (json.loads(text) if text and text.strip() else {}).get("files")
+    return data if listed is None else [name for name in data if name in set(listed)]
 
 
 class Storage(Protocol):
@@ -29,7 +67,9 @@ class Storage(Protocol):
     def delete(self, uri: str) -> None: ...
     def children(self, uri: str) -> set[str]: ...
     def replace_tree(self, src: str, dst: str) -> None: ...
+    def commit_tree(self, src: str, dst: str) -> None: ...
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]: ...
+    def committed_files(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]: ...
     def partition_values(self, table: str, column: str) -> set[str]: ...
     def partition_columns(self, table: str) -> set[str]: ...
 
@@ -57,6 +97,29 @@ _EXCHANGE = _exchange_function()
 def _partition_columns(names: set[str]) -> set[str]:
     """The columns of a table folder's `<column>=<value>` children (hidden names skipped)."""
     return {name.partition("=")[0] for name in names if "=" in name and name[0] not in "._"}
+
+
+def folder_files(store: Storage, folder: str) -> list[str]:
+    """The committed data files of one folder (a checkpoint, an unpartitioned table), as URIs."""
+    found = readable(store.children(folder), lambda: store.read_text(store.join(folder, MARKER)))
+    return [store.join(folder, name) for name in found]
+
+
+def tidy(store: Storage, folder: str, partition: bool = True) -> None:
+    """Delete what a killed commit left in `folder`: unlisted files, or a partition never committed.
+
+    `partition` False: an unpartitioned table's root, which an earlier version committed without
+    a marker, so no marker there means nothing to tidy.
+    """
+    names = store.children(folder)
+    if MARKER not in names:
+        if partition:
+            store.delete_tree(folder)
+        return
+    kept = set(readable(names, lambda: store.read_text(store.join(folder, MARKER))))
+    for name in sorted(names):
+        if is_data_file(name) and name not in kept:
+            store.delete(store.join(folder, name))
 
 
 class LocalStorage:
@@ -104,6 +167,10 @@ class LocalStorage:
         os.rename(src, dst)
         shutil.rmtree(aside)
 
+    def commit_tree(self, src: str, dst: str) -> None:
+        self.write_text(self.join(src, MARKER), marker_text(filter(is_data_file, self.children(src))))
+        self.replace_tree(src, dst)
+
     def partition_values(self, table: str, column: str) -> set[str]:
         prefix = f"{column}="
         try:
@@ -127,6 +194,10 @@ class LocalStorage:
             and first <= name[len(prefix) :] <= last
             and os.path.exists(os.path.join(table, name, MARKER))
         }
+
+    def committed_files(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]:
+        found = self.committed_partitions(table, column, first, last)
+        return {key: folder_files(self, self.join(table, f"{column}={key}")) for key in found}
 
 
 class S3Storage:
@@ -182,19 +253,35 @@ class S3Storage:
             found |= {p["Prefix"][len(prefix):].rstrip("/") for p in page.get("CommonPrefixes", [])}
         return found
 
-    def replace_tree(self, src: str, dst: str) -> None:
-        # S3 has no rename: copy the new objects in first, then delete the old ones, so a reader
-        # may briefly see both but never a missing partition. Spark's part-file names are unique
-        # per write, so new objects never overwrite old ones before the delete.
-        src_prefix = self._key(src).rstrip("/") + "/"
-        dst_prefix = self._key(dst).rstrip("/") + "/"
-        new_keys = set()
+    def _copy_tree(self, src: str, dst: str) -> set[str]:
+        """Copy every object under `src` to `dst`; their names relative to it (the marker excepted)."""
+        src_prefix, dst_prefix = self._key(src).rstrip("/") + "/", self._key(dst).rstrip("/") + "/"
+        copied = set()
         for key in self._keys(src_prefix):
-            target = dst_prefix + key[len(src_prefix) :]
-            source = {"Bucket": self._bucket, "Key": key}
-            self._client.copy_object(Bucket=self._bucket, Key=target, CopySource=source)
-            new_keys.add(target)
-        self._delete_keys([k for k in self._keys(dst_prefix) if k not in new_keys])
+            name = key[len(src_prefix) :]
+            if name != MARKER:  # Spark's own empty one, or a staged marker: the commit writes its own
+                source = {"Bucket": self._bucket, "Key": key}
+                self._client.copy_object(Bucket=self._bucket, Key=dst_prefix + name, CopySource=source)
+                copied.add(name)
+        return copied
+
+    def _delete_others(self, dst: str, kept: set[str]) -> None:
+        dst_prefix = self._key(dst).rstrip("/") + "/"
+        self._delete_keys([k for k in self._keys(dst_prefix) if k[len(dst_prefix) :] not in kept])
+
+    def replace_tree(self, src: str, dst: str) -> None:
+        # Copy in, then delete the old objects: a reader may briefly see both, never a gap.
+        # Spark's part-file names are unique per write, so new objects never overwrite old ones.
+        self._delete_others(dst, self._copy_tree(src, dst))
+        self.delete_tree(src)
+
+    def commit_tree(self, src: str, dst: str) -> None:
+        # Three phases: new files in, the marker listing them (the commit point: one PUT is
+        # atomic), old files out. A kill before the marker leaves the old commit in force, one
+        # after it the new; either way `readable` picks the listed files and `tidy` the rest.
+        copied = self._copy_tree(src, dst)
+        self.write_text(self.join(dst, MARKER), marker_text(n for n in copied if "/" not in n and is_data_file(n)))
+        self._delete_others(dst, copied | {MARKER})
         self.delete_tree(src)
 
     def partition_values(self, table: str, column: str) -> set[str]:
@@ -215,4 +302,21 @@ class S3Storage:
                 break
             if rest == MARKER and value >= first:
                 found.add(value)
+        return found
+
+    def committed_files(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]:
+        prefix = f"{self._key(table).rstrip('/')}/{column}="
+        names: dict[str, list[str]] = {}
+        for key in self._keys(prefix, start_after=prefix + first):  # one ordered listing of the range
+            value, _, rest = key[len(prefix) :].partition("/")
+            if value > last:
+                break
+            if value >= first and "/" not in rest:
+                names.setdefault(value, []).append(rest)
+        found = {}
+        for value, inside in names.items():
+            if MARKER in inside:
+                folder = self.join(table, f"{column}={value}")
+                files = readable(inside, lambda folder=folder: self.read_text(self.join(folder, MARKER)))
+                found[value] = [self.join(folder, name) for name in files]
         return found

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import uuid
 from functools import reduce
 
 from dagster import PartitionKeyRange, PartitionsDefinition
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
-from lakehouse.resources.storage import MARKER, Storage
+from lakehouse.resources.storage import Storage, folder_files
 from lakehouse.versioning.as_of import latest
 
 VERSIONED = "lakehouse/versioned"  # output metadata: the key columns of a versioned table
@@ -49,9 +48,9 @@ def compact(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]} ({len(keys)} partitions)"
 
 
-def require_committed(store: Storage, table: str, column: str, keys: list[str], asset: str, purpose: str) -> None:
-    """Fail, naming the days and the command that fills them, unless every one of `keys` is committed."""
-    committed = store.committed_partitions(table, column, min(keys), max(keys))
+def require_committed(store: Storage, table: str, column: str, keys: list[str], asset: str, purpose: str) -> list[str]:
+    """The committed files of partitions `keys`; fails, naming the days and the command that fills them, unless all are."""
+    committed = store.committed_files(table, column, min(keys), max(keys))
     missing = [key for key in keys if key not in committed]
     if missing:
         raise MissingPartitionsError(
@@ -59,6 +58,15 @@ def require_committed(store: Storage, table: str, column: str, keys: list[str], 
             f"dagster asset materialize -m lakehouse.definitions --select '{asset}' "
             f"--partition-range {min(missing)}...{max(missing)})"
         )
+    return [file for key in keys for file in committed[key]]
+
+
+def read_files(spark: SparkSession, schema: StructType, table: str, files: list[str]) -> DataFrame:
+    """The rows of committed `files` under `table`, in the schema's column order (none: an empty frame)."""
+    if not files:
+        return spark.createDataFrame([], schema)
+    frame = spark.read.schema(schema).option("basePath", table).parquet(*files)
+    return frame.select(*schema.fieldNames())  # Spark moves partition columns last
 
 
 def _day(key: str) -> datetime.date:
@@ -107,15 +115,14 @@ def history(
     first = partitions_def.get_first_partition_key()
     if checkpoints:
         first = (_day(checkpoints[-1]) + datetime.timedelta(days=1)).isoformat()
-    reader = spark.read.schema(schema)
     frames = []
     if checkpoints:
-        frames.append(reader.parquet(store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={checkpoints[-1]}")))
+        state = store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={checkpoints[-1]}")
+        frames.append(read_files(spark, schema, state, folder_files(store, state)))
     if first <= up_to:
         wanted = partitions_def.get_partition_keys_in_range(PartitionKeyRange(first, up_to))
-        require_committed(store, table, column, wanted, asset, f"needed to know its state as of {state_day or first}")
-        paths = [store.join(table, f"{column}={key}") for key in wanted]
-        frames.append(reader.option("basePath", table).parquet(*paths))
+        files = require_committed(store, table, column, wanted, asset, f"needed to know its state as of {state_day or first}")
+        frames.append(read_files(spark, schema, table, files))
     if not frames:
         return spark.createDataFrame([], schema)
     union = reduce(DataFrame.unionByName, frames)
@@ -151,14 +158,14 @@ def after_commit(
     if (_day(last_key) - _day(since)).days < CHECKPOINT_DAYS:
         return None  # a read opens fewer than CHECKPOINT_DAYS day folders: nothing to save yet
     versions = history(spark, store, table, column, schema, partitions_def, last_key, last_key, asset)
-    staged = store.join(staging, f"checkpoint-{uuid.uuid4().hex}")
+    # Staged at the path it takes in the table, so a sweep after a killed run knows what to tidy.
+    staged = store.join(staging, CHECKPOINT, f"{CHECKPOINT_COLUMN}={last_key}")
     try:
         # One file in key order, zstd: a second copy of the state, kept as small as it goes
         # (any Parquet reader, DuckDB included, reads zstd).
         state = latest(versions, key).select(*schema.fieldNames()).coalesce(1).sortWithinPartitions(*key)
         state.write.option("compression", "zstd").parquet(staged)
-        store.write_text(store.join(staged, MARKER), "")
-        store.replace_tree(staged, store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={last_key}"))
+        store.commit_tree(staged, store.join(table, CHECKPOINT, f"{CHECKPOINT_COLUMN}={last_key}"))
     finally:
         store.delete_tree(staged)
     for day in existing:
