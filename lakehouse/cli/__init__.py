@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-COMMANDS = ("sql",)
+COMMANDS = ("sql", "checks")
 
 
 class CliError(Exception):
