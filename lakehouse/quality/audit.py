@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import DataFrame
 
-from lakehouse.quality.rules import Rule, RuleResult
+from lakehouse.quality.rules import Rule, RuleResult, failed
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,7 @@ def judge(
         try:
             verdicts = audited.rule.by(frame, column, days)
         except Exception as error:  # a rule that cannot be evaluated fails, with why; it never passes
-            failed = RuleResult(False, 1, {"error": repr(error)[:500]})
-            verdicts = dict.fromkeys(days, failed)
+            verdicts = dict.fromkeys(days, failed(error))
         results[audited.name] = {day: asdict(result) for day, result in verdicts.items()}
     held = sorted({
         day for audited in rules if audited.holds_back for day in days if not results[audited.name][day]["passed"]

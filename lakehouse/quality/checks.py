@@ -6,10 +6,12 @@ rule (audited publish). The Dagster check of each rule then reports that run's v
 audit report: one evaluation per day (Dagster records a range step's check result without a
 partition, so each day's is logged beside it, in one batch of events), plus the run's summary.
 A check run without its asset (a re-execution of the check alone) judges the committed days.
+`model_checks` reads a table's checks from its pandera model, where its rules are declared.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -34,11 +36,12 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 )
 from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, DagsterEventType
 
-from lakehouse.quality import audit
-from lakehouse.quality.rules import Rule, RuleResult, row_accounting_by
+from lakehouse.quality import audit, pandera_rules
+from lakehouse.quality.rules import Rule, RuleResult, conforms_to, failed, no_duplicates, row_accounting_by
 
 IO_MANAGER = "io_manager"  # the resource that stores the checked tables and their audit reports
 SAMPLE_DAYS = 10
+SCHEMA = "Types, nullability, ranges and allowed values."  # the schema check's description by default
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,34 @@ class Check:
     @property
     def holds_back(self) -> bool:
         return self.blocking and self.severity == AssetCheckSeverity.ERROR
+
+
+def model_checks(model) -> list[Check]:
+    """The checks a pandera model declares: its `Config.unique`, each `pandera_rules` check, its fields.
+
+    The unique columns and each rule are judged by `rules` (per day, with their numbers), a rule
+    declared with `raise_warning=True` as a WARN that never blocks; the "schema" check validates
+    the fields without them (no rule runs twice), and only if the model declares fields.
+    Descriptions: `Config.metadata["unique_description"]` (pandera's unique has none), a rule's
+    `description`, `Config.description` for the schema check.
+    """
+    schema, config = model.to_schema(), model.__config__
+    checks = []
+    if schema.unique:
+        keys = list(schema.unique)
+        name = re.sub(r"\W+", "_", keys[-1].lower())
+        described = (config.metadata or {}).get("unique_description")
+        checks.append(Check(f"{name}_unique", described or f"No duplicate records: one row per {', '.join(keys)}.",
+                            no_duplicates(keys)))  # fmt: skip
+    for declared in schema.checks:
+        rule = pandera_rules.rule_of(declared)
+        if rule is not None:
+            severity = AssetCheckSeverity.WARN if declared.raise_warning else AssetCheckSeverity.ERROR
+            checks.append(Check(declared.title or declared.name, declared.description or declared.error, rule,
+                                blocking=not declared.raise_warning, severity=severity))  # fmt: skip
+    if schema.columns:
+        checks.append(Check("schema", config.description or SCHEMA, conforms_to(pandera_rules.without_rules(model))))
+    return checks
 
 
 def _metadata(details: dict) -> dict:
@@ -167,7 +198,7 @@ def _build(key: list[str], partitions_def, check: Check) -> AssetChecksDefinitio
                 try:
                     results = store.judge_committed(key, days, check.rule)
                 except Exception as error:  # a check that cannot be evaluated fails, with why
-                    results = dict.fromkeys(days or [None], RuleResult(False, 1, {"error": repr(error)[:500]}))
+                    results = dict.fromkeys(days or [None], failed(error))
             if len(results) > 1:
                 log_days(context, check, AssetKey(key), results)
             passed, details = summary(results, where)
@@ -190,7 +221,8 @@ def row_accounting_check(
     """Blocking: per day, the `source` table's rows = `key`'s rows + its rows in `rejects` (+ duplicates removed).
 
     It compares three tables after they are published, so it blocks downstream assets but does
-    not hold a day back. `columns`: the day column of source, kept and rejected rows;
+    not hold a day back; a pandera model validates one frame, so this is no rule of a model.
+    `columns`: the day column of source, kept and rejected rows;
     `rejects_where`: a SQL condition picking the source's rows out of a shared rejects table.
     """
     with warnings.catch_warnings():

@@ -29,6 +29,11 @@ class RuleResult:
     details: dict = field(default_factory=dict)
 
 
+def failed(error: Exception) -> RuleResult:
+    """The verdict of a rule that could not be evaluated: failed, with why (a Spark error's repr is its bare class)."""
+    return RuleResult(False, 1, {"error": f"{type(error).__name__}: {error}"[:500]})
+
+
 class Rule:
     """A rule: `evaluate(frame, column)` maps each value of `column` (all rows: None) to its result.
 
@@ -183,12 +188,16 @@ def rows_satisfy(condition: str, key_columns: Sequence[str], sample: int = SAMPL
     return _RuleFunction(evaluate, lambda: RuleResult(True, 0, {"condition": condition, "failing_rows": 0}))
 
 
+def _name(model) -> str:
+    return getattr(model, "__name__", None) or model.name  # a DataFrameModel or its DataFrameSchema
+
+
 def _pandera_failures(model, frame: DataFrame) -> tuple[list[str], bool]:
     """pandera's failed checks as `column: check`, and whether any is about the data (not the schema)."""
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         errors = dict(model.validate(frame).pandera.errors)
     failures = [
-        f"{error.get('column') or model.__name__}: {error.get('check')}"
+        f"{error.get('column') or _name(model)}: {error.get('check')}"
         for by_type in errors.values()
         for reports in by_type.values()
         for error in reports
@@ -197,7 +206,7 @@ def _pandera_failures(model, frame: DataFrame) -> tuple[list[str], bool]:
 
 
 def conforms_to(model) -> Rule:
-    """The frame passes a pandera.pyspark DataFrameModel: types, nullability, ranges, allowed values.
+    """The frame passes a pandera.pyspark DataFrameModel (or schema): types, nullability, ranges, allowed values.
 
     pandera's pyspark backend answers for a whole frame, so per day a failed data check (a range,
     an allowed value) is traced by validating each day of the run again; schema failures (a
@@ -205,7 +214,7 @@ def conforms_to(model) -> Rule:
     """
 
     def result(failures: list[str]) -> RuleResult:
-        found = {"model": model.__name__, "failed_checks": len(failures)}
+        found = {"model": _name(model), "failed_checks": len(failures)}
         if failures:
             found["failures"] = failures[:20]
         return RuleResult(not failures, len(failures), found)
