@@ -1,27 +1,51 @@
-"""pandera models of the rainforest silver, gold and interface tables: types, nullability, ranges."""
+"""pandera models of the rainforest tables: types, nullability, ranges, unique keys, revenue limits."""
 
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
+from lakehouse.domains.rainforest.contracts.columns import ORDER_DATE
 from lakehouse.domains.rainforest.contracts.upstream import EVENT_TYPES
+from lakehouse.quality import pandera_rules  # noqa: F401 (registers the checks the Configs declare)
+from lakehouse.versioning import SEQ, VALID_FROM
 
 MONEY = T.DecimalType(10, 2)
 REVENUE = T.DecimalType(18, 2)
 CATEGORIES = T.ArrayType(
     T.StructType([T.StructField("category_id", T.IntegerType()), T.StructField("category_name", T.StringType())])
 )
+REVENUE_LIMIT = 100_000  # USD; a day's (or day and category's) mean revenue must stay strictly below
 
 
-class _Version(DataFrameModel):
+def revenue_below_limit(column: str, group_by: list[str]) -> dict:
+    """A `Config.mean_below`: the mean of `column` per `group_by` below REVENUE_LIMIT, blocking."""
+    return {
+        "column": column, "threshold": REVENUE_LIMIT, "group_by": group_by, "title": "mean_revenue_below_100k",
+        "description": f"Average revenue ({column}) below {REVENUE_LIMIT:,} USD per {', '.join(group_by)}.",
+    }  # fmt: skip
+
+
+class _Table(DataFrameModel):
+    """A table whose columns the spec fixes; its subclasses' Configs add to this one."""
+
+    class Config:
+        strict = True
+        description = "Exactly the spec's columns, with types, nullability and ranges."
+
+
+class BronzeOrder(DataFrameModel):
+    """bronze/rainforest/orders (rules only: bronze keeps the source's columns)"""
+
+    class Config:
+        unique = ["order_id"]
+
+
+class _Version(_Table):
     """The columns versioning adds to a versioned table (lakehouse.versioning)."""
 
     valid_from_ts: T.TimestampType() = Field(nullable=True)
     version_in_day: T.IntegerType() = Field(nullable=False, ge=0)
     is_deleted: T.BooleanType() = Field(nullable=False)
     valid_from: T.DateType() = Field(nullable=False)
-
-    class Config:
-        strict = True
 
 
 class DimBuyer(_Version):
@@ -38,6 +62,23 @@ class DimBuyer(_Version):
     last_updated_by: T.IntegerType() = Field(nullable=True)
     last_updated_ts: T.TimestampType() = Field(nullable=True)
 
+    class Config:
+        unique = [VALID_FROM, SEQ, "buyer_id"]
+
+
+class DimSeller(DataFrameModel):
+    """silver/rainforest/dim_seller (rules only)"""
+
+    class Config:
+        unique = [VALID_FROM, SEQ, "seller_id"]
+
+
+class DimCategory(DataFrameModel):
+    """silver/rainforest/dim_category (rules only)"""
+
+    class Config:
+        unique = [VALID_FROM, SEQ, "category_id"]
+
 
 class DimProduct(_Version):
     """silver/rainforest/dim_product"""
@@ -53,8 +94,11 @@ class DimProduct(_Version):
     manufacturer_name: T.StringType() = Field(nullable=True)
     manufacturer_type: T.StringType() = Field(nullable=True)
 
+    class Config:
+        unique = [VALID_FROM, SEQ, "product_id"]
 
-class _Order(DataFrameModel):
+
+class _Order(_Table):
     """The order columns fact_orders and wide_orders share."""
 
     order_id: T.IntegerType() = Field(nullable=False)
@@ -64,7 +108,7 @@ class _Order(DataFrameModel):
     order_date: T.DateType() = Field(nullable=False)
 
     class Config:
-        strict = True
+        unique = ["order_id"]
 
 
 class FactOrder(_Order):
@@ -73,7 +117,7 @@ class FactOrder(_Order):
     created_ts: T.TimestampType() = Field(nullable=True)
 
 
-class _OrderItem(DataFrameModel):
+class _OrderItem(_Table):
     """The item columns fact_order_items and wide_order_items share."""
 
     order_item_id: T.IntegerType() = Field(nullable=False)
@@ -87,7 +131,7 @@ class _OrderItem(DataFrameModel):
     order_date: T.DateType() = Field(nullable=False)
 
     class Config:
-        strict = True
+        unique = ["order_item_id"]
 
 
 class FactOrderItem(_OrderItem):
@@ -96,7 +140,7 @@ class FactOrderItem(_OrderItem):
     created_ts: T.TimestampType() = Field(nullable=False)
 
 
-class FactClickstream(DataFrameModel):
+class FactClickstream(_Table):
     """silver/rainforest/fact_clickstream"""
 
     event_id: T.IntegerType() = Field(nullable=False)
@@ -109,7 +153,7 @@ class FactClickstream(DataFrameModel):
     event_date: T.DateType() = Field(nullable=False)
 
     class Config:
-        strict = True
+        unique = ["event_id"]
 
 
 class WideOrder(_Order):
@@ -134,7 +178,7 @@ class WideOrderItem(_OrderItem):
     categories: CATEGORIES = Field(nullable=False)
 
 
-class DailyCategoryMetric(DataFrameModel):
+class DailyCategoryMetric(_Table):
     """gold/rainforest/daily_category_metrics"""
 
     order_date: T.DateType() = Field(nullable=False)
@@ -144,10 +188,11 @@ class DailyCategoryMetric(DataFrameModel):
     median_revenue: REVENUE = Field(nullable=False, ge=0)
 
     class Config:
-        strict = True
+        unique = [ORDER_DATE, "category_id"]
+        mean_below = revenue_below_limit("mean_revenue", [ORDER_DATE, "category_id"])
 
 
-class DailyOrderMetric(DataFrameModel):
+class DailyOrderMetric(_Table):
     """gold/rainforest/daily_order_metrics"""
 
     order_date: T.DateType() = Field(nullable=False)
@@ -155,10 +200,11 @@ class DailyOrderMetric(DataFrameModel):
     mean_revenue: REVENUE = Field(nullable=False, ge=0)
 
     class Config:
-        strict = True
+        unique = [ORDER_DATE]
+        mean_below = revenue_below_limit("mean_revenue", [ORDER_DATE])
 
 
-class DailyCategoryReport(DataFrameModel):
+class DailyCategoryReport(_Table):
     """interface/rainforest/daily_category_report"""
 
     date: T.DateType() = Field(nullable=False, alias="Date")
@@ -167,10 +213,11 @@ class DailyCategoryReport(DataFrameModel):
     median_revenue: REVENUE = Field(nullable=False, ge=0, alias="Median Revenue")
 
     class Config:
-        strict = True
+        unique = ["Date", "Product Category"]
+        mean_below = revenue_below_limit("Mean Revenue", ["Date", "Product Category"])
 
 
-class DailyOrderReport(DataFrameModel):
+class DailyOrderReport(_Table):
     """interface/rainforest/daily_order_report"""
 
     date: T.DateType() = Field(nullable=False, alias="Date")
@@ -178,4 +225,5 @@ class DailyOrderReport(DataFrameModel):
     mean_revenue: REVENUE = Field(nullable=False, ge=0, alias="Mean Revenue")
 
     class Config:
-        strict = True
+        unique = ["Date"]
+        mean_below = revenue_below_limit("Mean Revenue", ["Date"])

@@ -1,10 +1,16 @@
-"""pandera models of the superstore silver and gold tables: types, nullability, ranges, values."""
+"""pandera models of the superstore silver and gold tables: types, nullability, ranges, values, rules."""
 
 import pyspark.sql.types as T
 from pandera.pyspark import DataFrameModel, Field
 
+from lakehouse.quality import pandera_rules  # noqa: F401 (registers the checks the Configs declare)
+
 SHIP_MODES = ["Standard Class", "Second Class", "First Class", "Same Day"]
 SEGMENTS = ["Consumer", "Corporate", "Home Office"]
+COUNTS_ORDERED = (
+    "orders_last_1m <= orders_last_6m AND orders_last_6m <= orders_last_12m "
+    "AND orders_last_12m <= orders_lifetime"
+)
 
 
 class SilverOrderLine(DataFrameModel):
@@ -21,6 +27,13 @@ class SilverOrderLine(DataFrameModel):
     sales: T.DecimalType(18, 4) = Field(nullable=False, ge=0)
     duplicates_removed: T.IntegerType() = Field(nullable=False, ge=0, alias="_duplicates_removed")
 
+    class Config:
+        mean_below = {
+            "column": "sales", "threshold": 100_000, "group_by": ["order_date"],
+            "title": "mean_sales_per_day_below_100k", "raise_warning": True,
+            "description": "Average line revenue per day stays below 100,000 (an outlier warning).",
+        }  # fmt: skip
+
 
 class GoldSale(DataFrameModel):
     """gold/superstore/sales"""
@@ -34,6 +47,9 @@ class GoldSale(DataFrameModel):
 
     class Config:
         strict = True  # the spec fixes gold's columns exactly
+        description = "Exactly the spec's columns and types."
+        unique = ["order_id"]
+        metadata = {"unique_description": "One row per order."}
 
 
 class GoldCustomer(DataFrameModel):
@@ -52,3 +68,10 @@ class GoldCustomer(DataFrameModel):
 
     class Config:
         strict = True
+        description = "Exactly the spec's columns and types."
+        unique = ["as_of_date", "customer_id"]
+        metadata = {"unique_description": "One row per customer and as-of date."}
+        rows_satisfy = {
+            "condition": COUNTS_ORDERED, "key_columns": ["as_of_date", "customer_id"], "title": "order_counts_ordered",
+            "description": "orders_last_1m <= orders_last_6m <= orders_last_12m <= orders_lifetime.",
+        }  # fmt: skip
