@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-COMMANDS = ("sql", "checks")
+COMMANDS = ("sql", "checks", "run")
 
 
 class CliError(Exception):
