@@ -19,7 +19,8 @@ from dagster import (
 )
 
 from lakehouse.cli import main
-from lakehouse.cli.run import Progress, domain_assets, key_range, plan
+from lakehouse.cli.run import Progress
+from lakehouse.cli.run_plan import domain_assets, key_range, plan
 
 DAILY = DailyPartitionsDefinition(start_date="2024-01-01")
 MONTHLY = MonthlyPartitionsDefinition(start_date="2024-01-01")
