@@ -12,8 +12,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from lakehouse.cli import dagster_home
 from lakehouse.cli import main as lakehouse
-from lakehouse.cli.run import instance_home, run_domain, summarize  # noqa: F401 (summarize: lakehouse.demo's, as before)
+from lakehouse.cli.run import run_domain
 from lakehouse.datagen import GENERATORS
 from lakehouse.domains import DOMAINS
 from lakehouse.settings import Settings
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster").absolute()))
-    home = instance_home()
+    home = dagster_home(create=True)
     ok = True
     for name in args.domains:
         ensure_landing(settings, name)

@@ -12,8 +12,11 @@ import argparse
 import importlib
 import os
 import sys
+from datetime import date
+from pathlib import Path
 
 COMMANDS = ("sql", "checks", "run")
+SET_HOME = "set DAGSTER_HOME to the Dagster instance folder, e.g. the .dagster folder `make demo` uses"
 
 
 class CliError(Exception):
@@ -50,3 +53,32 @@ def one_line(message: str) -> str:
     """A message on one line: DuckDB appends the query with a caret below it, which we drop."""
     head = message.split("\n\nLINE ", 1)[0]
     return " ".join(part.strip() for part in head.splitlines() if part.strip())
+
+
+def day(value: str) -> date:
+    """An argparse type: a YYYY-MM-DD day."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def dagster_home(create: bool) -> Path:
+    """The instance folder DAGSTER_HOME names, made absolute (Dagster refuses a relative one).
+
+    `create`: a folder without an instance gets the batched SQLite one (runs are launched there);
+    otherwise it must hold one, since opening it would create one where a mistyped path points.
+    """
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if not home:
+        raise CliError(f"DAGSTER_HOME is not set: {SET_HOME}")
+    path = Path(home).expanduser().resolve()
+    if not path.is_dir() and (path.exists() or not create):
+        raise CliError(f"DAGSTER_HOME={home} is not a folder: {SET_HOME}")
+    if create:
+        from lakehouse.instance import write_instance_config
+
+        write_instance_config(path)  # keeps a non-empty dagster.yaml as it is
+    elif not (path / "dagster.yaml").is_file() and not (path / "history").is_dir():
+        raise CliError(f"DAGSTER_HOME={home} holds no Dagster instance (no dagster.yaml, no history/): {SET_HOME}")
+    return path

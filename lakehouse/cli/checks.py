@@ -7,47 +7,28 @@ error, said on stderr), 2 when the instance holds no check result matching the f
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-from lakehouse.cli import CliError
+from lakehouse.cli import CliError, dagster_home, day
 
 HELP = "Report each check's latest result from the Dagster instance; exit 1 if a blocking check failed."
 FORMATS = ("text", "markdown", "html")
 NO_RESULTS = 2
-SET_HOME = "set DAGSTER_HOME to the Dagster instance folder, e.g. the .dagster folder `make demo` uses"
 
 
-def _day(value: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), timezone.utc)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+def _since(value: str) -> datetime:
+    """--since: the start of that day, UTC."""
+    return datetime.combine(day(value), datetime.min.time(), timezone.utc)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--domain", metavar="D", help="only this domain's tables (the asset key's second part)")
-    parser.add_argument("--since", metavar="DATE", type=_day,
+    parser.add_argument("--since", metavar="DATE", type=_since,
                         help="only evaluations recorded on/after this day (UTC, YYYY-MM-DD)")  # fmt: skip
     parser.add_argument("--format", choices=FORMATS, default="text", help="text (default), markdown or html")
     parser.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
-
-
-def instance_home() -> Path:
-    """The instance folder DAGSTER_HOME names, made absolute (Dagster refuses a relative one)."""
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        raise CliError(f"DAGSTER_HOME is not set: {SET_HOME}")
-    path = Path(home).expanduser().resolve()
-    if not path.is_dir():
-        raise CliError(f"DAGSTER_HOME={home} is not a folder: {SET_HOME}")
-    # Opening a folder that holds no instance would create one there: a mistyped path says so instead.
-    if not (path / "dagster.yaml").is_file() and not (path / "history").is_dir():
-        raise CliError(f"DAGSTER_HOME={home} holds no Dagster instance (no dagster.yaml, no history/): {SET_HOME}")
-    return path
 
 
 def run(args) -> int:
@@ -55,7 +36,7 @@ def run(args) -> int:
 
     from lakehouse.cli import check_records, check_report
 
-    home = instance_home()
+    home = dagster_home(create=False)
     with DagsterInstance.from_config(str(home)) as instance:
         if not hasattr(instance.event_log_storage, "index_connection"):
             raise CliError(f"the instance in {home} does not keep its event log in SQL (SQLite or Postgres)")

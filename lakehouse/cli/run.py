@@ -14,8 +14,6 @@ naming the failed steps and checks and the log.
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 import subprocess
 import sys
@@ -24,27 +22,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from lakehouse.cli import CliError, one_line
+from lakehouse.cli import CliError, dagster_home, day, one_line
 from lakehouse.cli.run_plan import Batch, domain_assets, key_range, label, plan
 
 HELP = "Materialize every asset of a domain over a range of days through Dagster, showing progress."
 POLL_SECONDS = 1.0
 LOG_TAIL = 30  # lines of the log shown when dagster fails before it starts a run
-SET_HOME = "set DAGSTER_HOME to a folder for the Dagster instance, e.g. export DAGSTER_HOME=$PWD/.dagster (make demo's and make ui's)"
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("domain", help="a registered domain (lakehouse/domains/__init__.py), e.g. superstore")
-    parser.add_argument("--from", dest="first", metavar="DAY", type=_day,
+    parser.add_argument("--from", dest="first", metavar="DAY", type=day,
                         help="first day, YYYY-MM-DD (default: the first day of the domain's DEMO_PARTITION_RANGE)")  # fmt: skip
-    parser.add_argument("--to", dest="last", metavar="DAY", type=_day,
+    parser.add_argument("--to", dest="last", metavar="DAY", type=day,
                         help="last day (default: the last of DEMO_PARTITION_RANGE); partitions not complete yet are left out")  # fmt: skip
 
 
@@ -60,7 +50,7 @@ def run(args) -> int:
         raise CliError(f"--from {first} is after --to {last}")
     settings = Settings.from_env()
     check_landing(settings, args.domain)
-    return 0 if run_domain(settings, instance_home(), args.domain, first, last) else 1
+    return 0 if run_domain(settings, dagster_home(create=True), args.domain, first, last) else 1
 
 
 def check_landing(settings, domain: str) -> None:
@@ -73,20 +63,6 @@ def check_landing(settings, domain: str) -> None:
             f"to the folder that holds landing/{domain}/), or generate sample data with "
             f"`python -m lakehouse.datagen {domain}` (make demo does it)"
         )
-
-
-def instance_home() -> Path:
-    """DAGSTER_HOME, absolute, holding an instance: the batched SQLite one is written there if it has none."""
-    from lakehouse.instance import write_instance_config
-
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        raise CliError(f"DAGSTER_HOME is not set (runs would go to a throwaway instance): {SET_HOME}")
-    path = Path(home).expanduser().resolve()
-    if path.exists() and not path.is_dir():
-        raise CliError(f"DAGSTER_HOME={home} is not a folder: {SET_HOME}")
-    write_instance_config(path)  # keeps a non-empty dagster.yaml as it is
-    return path
 
 
 # --- running and following one run -------------------------------------------------------------

@@ -11,7 +11,7 @@ from dagster._core.storage.tags import (
 )
 
 from lakehouse.definitions import build_definitions
-from lakehouse.demo import summarize
+from lakehouse.cli.run import summarize
 from lakehouse.domains.superstore.checks import CUSTOMER_CHECKS, SALES_CHECKS
 from lakehouse.settings import Settings
 
