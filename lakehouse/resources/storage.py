@@ -291,30 +291,26 @@ class S3Storage:
     def partition_columns(self, table: str) -> set[str]:
         return _partition_columns(self.children(table))
 
-    def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
+    def _partition_names(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]:
+        """The names inside each `column=` folder with a value in [first, last], in one listing."""
         prefix = f"{self._key(table).rstrip('/')}/{column}="
-        found = set()
+        names: dict[str, list[str]] = {}
         # Keys are listed in order, so start at the first partition and stop after the last:
         # the cost follows the range asked for, not the table's history.
         for key in self._keys(prefix, start_after=prefix + first):
             value, _, rest = key[len(prefix) :].partition("/")
             if value > last:
                 break
-            if rest == MARKER and value >= first:
-                found.add(value)
-        return found
-
-    def committed_files(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]:
-        prefix = f"{self._key(table).rstrip('/')}/{column}="
-        names: dict[str, list[str]] = {}
-        for key in self._keys(prefix, start_after=prefix + first):  # one ordered listing of the range
-            value, _, rest = key[len(prefix) :].partition("/")
-            if value > last:
-                break
             if value >= first and "/" not in rest:
                 names.setdefault(value, []).append(rest)
+        return names
+
+    def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]:
+        return {value for value, inside in self._partition_names(table, column, first, last).items() if MARKER in inside}
+
+    def committed_files(self, table: str, column: str, first: str, last: str) -> dict[str, list[str]]:
         found = {}
-        for value, inside in names.items():
+        for value, inside in self._partition_names(table, column, first, last).items():
             if MARKER in inside:
                 folder = self.join(table, f"{column}={value}")
                 files = readable(inside, lambda folder=folder: self.read_text(self.join(folder, MARKER)))
