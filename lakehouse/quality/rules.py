@@ -15,6 +15,8 @@ from pandera.config import ValidationDepth, config_context
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse.quality import pandera_spark
+
 SAMPLE = 5
 _BY = "_rule_by"  # the judged column's value as a string: the key of each verdict
 EVERY_VALUE = "*"  # an `evaluate` key: the verdict of every value (no day or date is spelled so)
@@ -192,26 +194,28 @@ def _name(model) -> str:
     return getattr(model, "__name__", None) or model.name  # a DataFrameModel or its DataFrameSchema
 
 
-def _pandera_failures(model, frame: DataFrame) -> tuple[list[str], bool]:
-    """pandera's failed checks as `column: check`, and whether any is about the data (not the schema)."""
-    with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-        errors = dict(model.validate(frame).pandera.errors)
-    failures = [
-        f"{error.get('column') or _name(model)}: {error.get('check')}"
+def _pandera_failures(schema, frame: DataFrame, depth: ValidationDepth) -> list[str]:
+    """pandera's failed checks of `frame` as `column: check` (a schema's name where no column is concerned)."""
+    with config_context(validation_depth=depth):
+        errors = dict(schema.validate(frame).pandera.errors)
+    return [
+        f"{error.get('column') or schema.name}: {error.get('check')}"
         for by_type in errors.values()
         for reports in by_type.values()
         for error in reports
     ]
-    return failures, any("DATA" in str(category).upper() for category in errors)
 
 
 def conforms_to(model) -> Rule:
     """The frame passes a pandera.pyspark DataFrameModel (or schema): types, nullability, ranges, allowed values.
 
-    pandera's pyspark backend answers for a whole frame, so per day a failed data check (a range,
-    an allowed value) is traced by validating each day of the run again; schema failures (a
-    column's type or presence) are every day's. Clean frames, the usual case, cost one validation.
+    Judged in one pass (`pandera_spark`): pandera checks the frame's schema (presence, types,
+    strictness) with no Spark job; every field's data check is one count of one aggregation, per
+    day. A schema failure is every day's, and the data is not judged against a schema it lacks.
+    Checks pandera must run itself (custom ones) are traced to their days by validating each.
     """
+    schema = model.to_schema() if hasattr(model, "to_schema") else model
+    parts = pandera_spark.plan(schema)
 
     def result(failures: list[str]) -> RuleResult:
         found = {"model": _name(model), "failed_checks": len(failures)}
@@ -219,18 +223,38 @@ def conforms_to(model) -> Rule:
             found["failures"] = failures[:20]
         return RuleResult(not failures, len(failures), found)
 
+    def data_failures(frame: DataFrame, column: str | None) -> dict[str | None, list[str]]:
+        nullable = {f.name: f.nullable for f in frame.schema.fields}
+        checks = [c for c in parts.data_checks if nullable.get(c.column, True) or not c.only_if_nullable]
+        if not checks:
+            return {}
+        counts = [F.count(F.when(c.violation(), 1)).alias(f"_check{i}") for i, c in enumerate(checks)]
+        found = {}
+        for row in _by(frame, column).groupBy(_BY).agg(*counts).collect():
+            failing = [c.label for i, c in enumerate(checks) if row[f"_check{i}"]]
+            if failing:
+                found[row[_BY]] = failing
+        return found
+
+    def rest_failures(frame: DataFrame, column: str | None) -> dict[str | None, list[str]]:
+        whole = _pandera_failures(parts.rest, frame, ValidationDepth.SCHEMA_AND_DATA) if parts.rest else []
+        if not whole or column is None:
+            return {None: whole} if whole else {}
+        values = [row[0] for row in _by(frame, column).select(_BY).distinct().collect()]
+        day = lambda value: frame.where(F.col(column).cast("string") == value)  # noqa: E731
+        return {value: _pandera_failures(parts.rest, day(value), ValidationDepth.SCHEMA_AND_DATA) for value in values}
+
     def evaluate(frame: DataFrame, column: str | None) -> dict:
         try:
-            failures, about_data = _pandera_failures(model, frame)
+            failures = _pandera_failures(parts.shape, frame, ValidationDepth.SCHEMA_ONLY)
         except Exception as error:  # pandera 0.35 asserts on some type mismatches (decimal)
-            failures, about_data = [repr(error)[:500]], False
-        if not failures:
-            return {}
-        if column is None or not about_data:
+            failures = [repr(error)[:500]]
+        if failures:
             return {EVERY_VALUE if column else None: result(failures)}
-        values = [row[0] for row in _by(frame, column).select(_BY).distinct().collect()]
-        return {value: result(_pandera_failures(model, frame.where(F.col(column).cast("string") == value))[0])
-                for value in values}  # fmt: skip
+        found = data_failures(frame, column)
+        for value, failing in rest_failures(frame, column).items():
+            found[value] = found.get(value, []) + failing
+        return {value: result(failing) for value, failing in found.items() if failing}
 
     return _RuleFunction(evaluate, lambda: result([]))
 
