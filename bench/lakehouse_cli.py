@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from measure import Measured, progress, run_measured, tail
+from spark_events import event_log_conf, read_jobs, time_split
 
 from lakehouse.domains.superstore.contracts import keys
 from lakehouse.instance import write_instance_config
@@ -25,6 +26,7 @@ FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts 
 # so a developer's shell (S3 storage, a cluster) cannot leak into the benchmark.
 KEPT_VARIABLES = ("LAKEHOUSE_SPARK_JARS", "LAKEHOUSE_SPARK_CONF")
 # Each domain's no-orchestration baseline script under bench/ (the same transforms in plain PySpark).
+STEPS_SHOWN = 12  # the slowest steps printed per run (the JSON line has them all)
 BASELINES = {"superstore": "baseline.py", "rainforest": "rainforest_baseline.py"}
 # Table folders under the warehouse (and the baseline's output), as the IO manager lays them out.
 TABLES = tuple(
@@ -121,10 +123,16 @@ class Scenario:
             env["LAKEHOUSE_SPARK_MASTER"] = self.spark_master
         return env
 
+    def spark_events(self, name: str) -> Path:
+        """Where the Spark applications of the subprocess `name` log their events."""
+        return self.root / "spark_events" / name
+
     def _run(self, name: str, command: list[str]) -> Measured:
-        measured = run_measured(
-            name, command, self.env(), self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout
+        env = self.env()
+        env["LAKEHOUSE_SPARK_CONF"] = ",".join(
+            filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(self.spark_events(name))])
         )
+        measured = run_measured(name, command, env, self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout)
         self.runs.append(measured)
         if not measured.ok:
             why = f"timed out after {self.timeout:.0f} s" if measured.timed_out else f"exit {measured.returncode}"
@@ -188,6 +196,7 @@ class NewDays:
     short: list[Measured]
     long: list[Measured]
     backfills: list[Measured]
+    splits: dict[str, dict | None] = field(default_factory=dict)  # each timed day's last run, split
 
 
 def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int) -> NewDays:
@@ -199,7 +208,7 @@ def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: da
     history is built once, not twice (it is the first part of the long one).
     """
     runs: dict[date, list[Measured]] = {short_day: [], long_day: []}
-    backfills = []
+    backfills, splits = [], {}
     start = first
     for day in (short_day, long_day):
         progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} (not part of the ratio)")
@@ -210,9 +219,11 @@ def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: da
             runs[day].append(measured)
             progress(f"{scenario.name}: --partition {day} after {(day - first).days} days of history, run "
                      f"{repeat}/{repeats}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
-        print_breakdown(f"{scenario.name} {day}", runs[day][-1].seconds, dagster_breakdown(scenario.dagster_home))
+        breakdown = dagster_breakdown(scenario, runs[day][-1])
+        print_breakdown(f"{scenario.name} {day}", runs[day][-1].seconds, breakdown)
+        splits[day.isoformat()] = (breakdown or {}).get("time_split")
         start = day + timedelta(days=1)
-    return NewDays(runs[short_day], runs[long_day], backfills)
+    return NewDays(runs[short_day], runs[long_day], backfills, splits)
 
 
 def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: tuple[int, int]) -> dict:
@@ -234,6 +245,7 @@ def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: t
             round(max(m.peak_rss_mb for m in measured.short), 1),
         ],
         "incremental_one_warehouse": True,
+        "incremental_time_split": measured.splits,
     }
 
 
@@ -245,22 +257,36 @@ def new_day(first: date, years: int, days_per_year: int | None) -> date:
     return first + timedelta(days=years * days_per_year - 1)
 
 
-def dagster_breakdown(dagster_home: Path) -> dict | None:
-    """Where the latest run's time went, from the run's own instance: run span and step spans."""
+def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
+    """Where the latest run's time went: run and step spans, and `spark_events.time_split` of its wall time."""
     try:
-        from dagster import DagsterInstance
+        from dagster import DagsterEventType, DagsterInstance
 
-        with DagsterInstance.from_config(str(dagster_home)) as instance:
+        with DagsterInstance.from_config(str(scenario.dagster_home)) as instance:
             run = instance.get_runs(limit=1)[0]
             stats = instance.get_run_stats(run.run_id)
             steps = instance.get_run_step_stats(run.run_id)
+            kinds = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION}
+            records = instance.get_records_for_run(run.run_id, of_type=kinds).records
+            events = len(instance.get_records_for_run(run.run_id).records)
     except Exception as error:  # noqa: BLE001 - informational only: never fail the benchmark on it
         return {"error": repr(error)[:200]}
     span = lambda a, b: round(b - a, 2) if a is not None and b is not None else None
+    produced: dict[str, set] = {}
+    for record in records:
+        produced.setdefault(record.event_log_entry.step_key, set()).add(record.event_log_entry.dagster_event_type)
+    checks = {key for key, types in produced.items() if DagsterEventType.ASSET_MATERIALIZATION not in types}
+    windows = {s.step_key: (s.start_time, s.end_time) for s in steps if s.start_time and s.end_time}
+    split = None
+    if stats.start_time and stats.end_time:
+        jobs, ready = read_jobs(scenario.spark_events(measured.name))
+        split = time_split(measured.seconds, (stats.start_time, stats.end_time), windows, checks, jobs, ready)
     return {
         "run_id": run.run_id[:8],
         "run_seconds": span(stats.start_time, stats.end_time),
         "steps": {s.step_key: span(s.start_time, s.end_time) for s in steps},
+        "dagster_events": events,
+        "time_split": split,
     }
 
 
@@ -345,5 +371,10 @@ def print_breakdown(name: str, wall: float, breakdown: dict | None) -> None:
     if run_seconds is not None:
         print(f"  {name}: run {breakdown['run_id']} executed in {run_seconds:.1f} s of {wall:.1f} s wall "
               f"({wall - run_seconds:.1f} s CLI start-up, planning and teardown)")
-    for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0)):
+    if breakdown.get("time_split"):
+        split = dict(breakdown["time_split"])
+        jobs = split.pop("spark_jobs")
+        print(f"  {name}: time split (s; {jobs} Spark jobs, {breakdown['dagster_events']} Dagster events): "
+              + ", ".join(f"{key} {value:.1f}" for key, value in split.items()))
+    for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0))[:STEPS_SHOWN]:
         print(f"    {step:<70}{seconds if seconds is not None else '-':>8}")

@@ -31,6 +31,10 @@ figures are then no measure of anything. At full size, each backfill run also em
 materialization event per table per day (31 tables x 366 days on SQLite), which is part of the
 figure as users see it; the baseline has no such cost, nor staging, markers or checkpoints.
 
+Each Dagster run's wall time is also split (`time_split`, printed and in the JSON line) into Spark
+jobs of the rules, of the writes and others, the Spark start, driver-side time, check steps, time
+between steps and CLI start-up, from Spark's event log and the run's records (bench/spark_events.py).
+
 The last line of stdout is one JSON object with every figure. A failed run prints the tail of its
 log and exits non-zero without any figure.
 """
@@ -65,6 +69,7 @@ from lakehouse_cli import (
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
 from rainforest_storage import STATE_GOAL, dims_storage, print_storage
+from spark_events import job_seconds
 from table_files import compare_rows, table_rows
 
 OVERHEAD_GOAL = 1.3
@@ -136,7 +141,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
 
     progress(f"full: Dagster CLI backfill {first}...{last} ({days} partitions) in one run")
     dag = scenario.materialize("backfill", first, last)
-    breakdown = dagster_breakdown(scenario.dagster_home)
+    breakdown = dagster_breakdown(scenario, dag)
     progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
     print_breakdown("full", dag.seconds, breakdown)
     events = materialization_events(dag.log)
@@ -151,6 +156,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
         "rainforest_overhead_ratio": ratio(dag.seconds, base.seconds),
         "rainforest_backfill_seconds": round(dag.seconds, 2),
         "rainforest_baseline_seconds": round(base.seconds, 2),
+        "rainforest_baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
         "baseline_peak_rss_mb": round(base.peak_rss_mb, 1),
         "outputs_match_baseline": match,
         "rows_per_second": round(lines / dag.seconds, 1),
@@ -167,6 +173,8 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
         "datagen_seconds": round(scenario.runs[0].seconds, 2),
         "dagster_run_seconds": (breakdown or {}).get("run_seconds"),
         "dagster_steps": (breakdown or {}).get("steps"),
+        "dagster_events": (breakdown or {}).get("dagster_events"),
+        "time_split": (breakdown or {}).get("time_split"),
         "materialization_events": sum(count for count, _ in events.values()),
         "table_rows": rows,
         **storage,

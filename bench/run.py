@@ -13,6 +13,10 @@ The defaults keep this script to about half of `make bench`'s 30 minutes. `--day
 "year" N days (the full backfill covers 2015-01-01 and the N-1 days after it), so the script can be
 checked in minutes; its figures are then no measure of anything.
 
+Each Dagster run's wall time is also split (`time_split`, printed and in the JSON line) into Spark
+jobs of the rules, of the writes and others, the Spark start, driver-side time, check steps, time
+between steps and CLI start-up, from Spark's event log and the run's records (bench/spark_events.py).
+
 The last line of stdout is one JSON object with every figure. A failed run prints the tail of its
 log and exits non-zero without any ratio.
 """
@@ -44,6 +48,7 @@ from lakehouse_cli import (
     time_new_days,
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
+from spark_events import job_seconds
 from table_files import compare_rows, table_rows
 
 OVERHEAD_GOAL = 1.3
@@ -91,7 +96,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
 
     progress(f"full: Dagster CLI backfill {first}...{last} in one run")
     dag = scenario.materialize("backfill", first, last)
-    breakdown = dagster_breakdown(scenario.dagster_home)
+    breakdown = dagster_breakdown(scenario, dag)
     progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
     print_breakdown("full", dag.seconds, breakdown)
     events = materialization_events(dag.log)
@@ -106,6 +111,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
         "overhead_ratio": ratio(dag.seconds, base.seconds),
         "dagster_backfill_seconds": round(dag.seconds, 2),
         "baseline_seconds": round(base.seconds, 2),
+        "baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
         "rows_per_second": round(lines / dag.seconds, 1),
         "landing_lines": lines,
         "full_scale": args.scale,
@@ -115,6 +121,8 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
         "baseline_peak_rss_mb": round(base.peak_rss_mb, 1),
         "dagster_run_seconds": (breakdown or {}).get("run_seconds"),
         "dagster_steps": (breakdown or {}).get("steps"),
+        "dagster_events": (breakdown or {}).get("dagster_events"),
+        "time_split": (breakdown or {}).get("time_split"),
         "materialization_events": sum(count for count, _ in events.values()),
         "materialization_event_seconds": sum(seconds for _, seconds in events.values()),
         "outputs_match_baseline": match,
