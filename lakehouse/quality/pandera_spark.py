@@ -36,8 +36,12 @@ def _str_length(c: Column, s: dict) -> Column:
     return length >= low if low is not None else length <= high
 
 
+def _pattern(s: dict) -> str:
+    return getattr(s["pattern"], "pattern", s["pattern"])  # a compiled re.Pattern or its text
+
+
 def _str_matches(c: Column, s: dict) -> Column:
-    pattern = getattr(s["pattern"], "pattern", s["pattern"])
+    pattern = _pattern(s)
     return c.rlike(pattern if pattern.startswith("^") else f"^{pattern}")
 
 
@@ -53,7 +57,7 @@ _VALID: dict[str, Callable[[Column, dict], Column]] = {
     "isin": lambda c, s: c.isin(list(s["allowed_values"])),
     "notin": lambda c, s: ~c.isin(list(s["forbidden_values"])),
     "str_matches": _str_matches,
-    "str_contains": lambda c, s: c.rlike(getattr(s["pattern"], "pattern", s["pattern"])),
+    "str_contains": lambda c, s: c.rlike(_pattern(s)),
     "str_startswith": lambda c, s: c.startswith(s["string"]),
     "str_endswith": lambda c, s: c.endswith(s["string"]),
     "str_length": _str_length,

@@ -241,8 +241,11 @@ def conforms_to(model) -> Rule:
         if not whole or column is None:
             return {None: whole} if whole else {}
         values = [row[0] for row in _by(frame, column).select(_BY).distinct().collect()]
-        day = lambda value: frame.where(F.col(column).cast("string") == value)  # noqa: E731
-        return {value: _pandera_failures(parts.rest, day(value), ValidationDepth.SCHEMA_AND_DATA) for value in values}
+        return {
+            value: _pandera_failures(parts.rest, frame.where(F.col(column).cast("string") == value),
+                                     ValidationDepth.SCHEMA_AND_DATA)
+            for value in values
+        }  # fmt: skip
 
     def evaluate(frame: DataFrame, column: str | None) -> dict:
         try:
