@@ -9,6 +9,7 @@ import re
 import shutil
 import statistics
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -286,6 +287,7 @@ def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
         "run_id": run.run_id[:8],
         "run_seconds": span(stats.start_time, stats.end_time),
         "steps": {s.step_key: span(s.start_time, s.end_time) for s in steps},
+        "check_steps": sorted(checks),
         "dagster_events": len(records),
         "time_split": split,
     }
@@ -309,6 +311,35 @@ def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
         entry[0] += 1
         entry[2] = when
     return {step: (n, int((last - first).total_seconds())) for step, (n, first, last) in spans.items()}
+
+
+def baseline_and_backfill(scenario: Scenario, first: date, last: date, what: str = "plain PySpark"):
+    """The domain's baseline over [first, last], then ONE Dagster run over the same days; (baseline, run, breakdown).
+
+    Both are printed as they finish, the run with its breakdown (`print_breakdown`).
+    """
+    name = scenario.name
+    progress(f"{name}: baseline ({what}) over {first}..{last}")
+    base = scenario.baseline(first, last)
+    progress(f"{name}: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
+    progress(f"{name}: Dagster CLI backfill {first}...{last} ({(last - first).days + 1} partitions) in one run")
+    run = scenario.materialize("backfill", first, last)
+    breakdown = dagster_breakdown(scenario, run)
+    progress(f"{name}: Dagster {run.seconds:.1f} s, peak RSS {run.peak_rss_mb:,.0f} MB")
+    print_breakdown(name, run.seconds, breakdown)
+    return base, run, breakdown
+
+
+def per_partition_ms(range_steps: dict, day_steps: dict, partitions: int, skip: Sequence[str] = ()) -> dict[str, float]:
+    """Each step's cost of one more partition: (its seconds in a range run - in a one-day run) / (partitions - 1), in ms.
+
+    Steps in `skip` (check steps) and steps missing from either run are left out.
+    """
+    return {
+        step: round(1000 * (seconds - day_steps[step]) / (partitions - 1), 1)
+        for step, seconds in range_steps.items()
+        if step not in skip and seconds is not None and day_steps.get(step) is not None and partitions > 1
+    }
 
 
 def print_failure(error: BenchFailure) -> None:
@@ -356,7 +387,7 @@ def check_run_arguments(
         parser.error(f"--history-years must be more than {short_history_years}")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    if args.skip_full and args.skip_incremental:
+    if args.skip_full and args.skip_incremental and not getattr(args, "seed_scale", 0):
         parser.error("nothing to do: both --skip-full and --skip-incremental")
 
 

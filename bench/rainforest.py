@@ -26,6 +26,18 @@ All figures come from subprocesses in a scratch folder (bench/out/<timestamp>-ra
                     the rest, time the long history's last day; so both timed days read the same
                     files and only the history behind them differs. Goal <= 1.25, as for superstore.
 
+5. rainforest_scale10_backfill_seconds, rainforest_daily_seconds  the seed comparison: on data of the
+                    seed's comparison size (--seed-scale, default 10: ~150k order items a year, on which
+                    the seed's own plain script recomputes every table in SEED_SECONDS), ONE run over the
+                    year's 366 days (goal < 2 min), then the next day as a new day (`--partition`, goal
+                    < 25 s: a third of the seed's daily full recompute), beside the plain baseline over
+                    the year (rainforest_scale10_baseline_seconds). The data has the scale's daily
+                    density over the year plus that one day.
+6. fixed_cost_per_partition_ms  what one more partition costs an asset (events, small files, commits):
+                    per asset step, (its seconds in the year's run - in the new day's run) / 365, from the
+                    two runs of 5; the figure is the median over the steps of tables holding at most one
+                    row per partition (their cost is that fixed cost, not data). Goal <= 10 ms.
+
 `--days N` (debug) makes a "year" N days, so the whole script can be checked in minutes; its
 figures are then no measure of anything. At full size, each backfill run also emits one
 materialization event per table per day (31 tables x 366 days on SQLite), which is part of the
@@ -45,6 +57,7 @@ import argparse
 import csv
 import datetime
 import json
+import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -56,12 +69,14 @@ from lakehouse_cli import (
     Domain,
     Scenario,
     add_run_arguments,
+    baseline_and_backfill,
     check_run_arguments,
     dagster_breakdown,
     load_domain,
     materialization_events,
     new_day,
     new_days_fields,
+    per_partition_ms,
     print_breakdown,
     print_failure,
     ratio,
@@ -79,6 +94,13 @@ ITEMS_PER_SCALE = 15_000  # order items per year at scale 1 (5,000 orders of 1-5
 ORDERS_PER_SCALE = 5_000  # orders per year (366 days of 2024) at scale 1
 SHORT_HISTORY_YEARS = 1
 LONG_HISTORY_YEARS = 4
+# Issue 9's comparison with the seed: its plain script over the scale-10 year on this machine, and the goals.
+RULES_TOO = "plain PySpark, with the checks' rules"  # what the baseline runs
+SEED_SCALE = 10.0
+SEED_SECONDS = 82.0
+SCALE10_BACKFILL_GOAL = 120.0  # <= ~1.5x SEED_SECONDS, for the year in one run
+DAILY_GOAL = 25.0  # < a third of SEED_SECONDS, which the seed pays every day
+FIXED_COST_GOAL_MS = 10.0
 BUDGET_SECONDS = 15 * 60  # half of `make bench`'s 30 minutes; bench/run.py (superstore) has the other half
 
 
@@ -94,6 +116,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--density", type=float, default=1.0,
                         help="datagen scale per year of history in the incremental scenarios "
                         "(1.0 = 5,000 orders/year, the sample data's density; default: %(default)s)")
+    parser.add_argument("--seed-scale", type=float, default=SEED_SCALE,
+                        help="datagen scale of the seed comparison (rainforest_scale10_*, rainforest_daily_seconds, "
+                        "fixed_cost_per_partition_ms); 0 skips it (default: %(default)s)")
     add_run_arguments(parser, "rainforest_overhead_ratio, rows_per_second, rainforest_dims_*",
                       "bench/out/<UTC timestamp>-rainforest/")
     args = parser.parse_args(argv)
@@ -135,15 +160,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
     progress(f"full: {lines:,} upstream rows in {len(upstream)} tables, {items:,} order items "
              f"({scenario.runs[-1].seconds:.1f} s)")
 
-    progress(f"full: baseline (plain PySpark, with the checks' rules) over {first}..{last}")
-    base = scenario.baseline(first, last)
-    progress(f"full: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
-
-    progress(f"full: Dagster CLI backfill {first}...{last} ({days} partitions) in one run")
-    dag = scenario.materialize("backfill", first, last)
-    breakdown = dagster_breakdown(scenario, dag)
-    progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
-    print_breakdown("full", dag.seconds, breakdown)
+    base, dag, breakdown = baseline_and_backfill(scenario, first, last, RULES_TOO)
     events = materialization_events(dag.log)
     print("  upstream rows per landing CSV:")
     for table, count in upstream.items():
@@ -208,6 +225,50 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
     }
 
 
+def seed_comparison(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+    """Figures 5-6: the year in one run and then one new day at the seed's size, the baseline beside them."""
+    scenario = Scenario("seed", out / "seed", args.spark_master or None, args.run_timeout, domain)
+    scenarios.append(scenario)
+    first = domain.first_partition
+    last = YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
+    days = (last - first).days + 1
+    new = last + timedelta(days=1)
+    # The scale's orders per day, over the year and the new day after it.
+    orders = round(ORDERS_PER_SCALE * args.seed_scale * (days + 1) / 366)
+    progress(f"seed: generating scale {args.seed_scale:g}, {orders:,} orders over {first}..{new}")
+    lines = scenario.generate(args.seed_scale, first, new, ("--orders", str(orders)))
+    progress(f"seed: {lines:,} upstream rows; {orders_on(scenario.landing, new)} orders on {new}")
+    base, year, year_breakdown = baseline_and_backfill(scenario, first, last, RULES_TOO)
+    progress(f"seed: --partition {new}, the new day after the year")
+    daily = scenario.materialize(f"day_{new}", new)
+    day_breakdown = dagster_breakdown(scenario, daily)
+    progress(f"seed: new day {daily.seconds:.1f} s (goal < {DAILY_GOAL:g} s)")
+    print_breakdown("seed new day", daily.seconds, day_breakdown)
+
+    per_step = {}
+    if year_breakdown and day_breakdown and "steps" in year_breakdown and "steps" in day_breakdown:
+        per_step = per_partition_ms(year_breakdown["steps"], day_breakdown["steps"], days,
+                                    skip=year_breakdown["check_steps"])  # fmt: skip
+    rows = table_rows(scenario.warehouse, domain.tables)
+    by_step = {table.replace("/", "__"): count for table, count in rows.items()}
+    sparse = sorted(ms for step, ms in per_step.items() if by_step.get(step, days + 1) <= days)
+    return {
+        "rainforest_scale10_backfill_seconds": round(year.seconds, 2),
+        "rainforest_daily_seconds": round(daily.seconds, 2),
+        "rainforest_scale10_baseline_seconds": round(base.seconds, 2),
+        "rainforest_scale10_baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
+        "seed_script_seconds": SEED_SECONDS,
+        "seed_scale": args.seed_scale,
+        "seed_upstream_rows": lines,
+        "seed_partitions": days,
+        "seed_year_time_split": (year_breakdown or {}).get("time_split"),
+        "seed_daily_time_split": (day_breakdown or {}).get("time_split"),
+        "fixed_cost_per_partition_ms": statistics.median(sparse) if sparse else None,
+        "fixed_cost_per_partition_ms_by_step": per_step,
+        "fixed_cost_sparse_steps": len(sparse),
+    }
+
+
 def verdict(value: float, goal: float) -> str:
     return f"{'meets' if value <= goal else 'MISSES'} goal <= {goal:g}"
 
@@ -233,6 +294,20 @@ def print_summary(result: dict, args) -> None:
               f"({verdict(result['incremental_ratio'], INCREMENTAL_GOAL)}): "
               f"{result['incremental_long_seconds']:.1f} s after {args.history_years} y / "
               f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
+    if "rainforest_daily_seconds" in result:
+        span = "" if result["seed_partitions"] >= 366 else f"DEBUG: {result['seed_partitions']} days only, "
+        print(f"  rainforest_scale10_backfill_seconds {result['rainforest_scale10_backfill_seconds']:.1f} "
+              f"({verdict(result['rainforest_scale10_backfill_seconds'], SCALE10_BACKFILL_GOAL)}; {span}scale "
+              f"{result['seed_scale']:g}, {result['seed_partitions']} partitions in one run; plain baseline "
+              f"{result['rainforest_scale10_baseline_seconds']:.1f} s, the seed's script {SEED_SECONDS:g} s)")
+        print(f"  rainforest_daily_seconds           {result['rainforest_daily_seconds']:.1f} "
+              f"({verdict(result['rainforest_daily_seconds'], DAILY_GOAL)}; one new day after them)")
+        fixed = result["fixed_cost_per_partition_ms"]
+        print(f"  fixed_cost_per_partition_ms        "
+              + (f"{fixed:.1f} ({verdict(fixed, FIXED_COST_GOAL_MS)}; median of {result['fixed_cost_sparse_steps']} "
+                 "steps of tables with <= 1 row per partition)" if fixed is not None else "- (no such table)"))
+        for step, ms in sorted(result["fixed_cost_per_partition_ms_by_step"].items(), key=lambda kv: -kv[1])[:8]:
+            print(f"    {step:<60}{ms:>8.1f} ms per partition")
     print_footer(result, BUDGET_SECONDS, 35)
 
 
@@ -281,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
             result.update(full_backfill(args, domain, out, scenarios))
         if not args.skip_incremental:
             result.update(incremental(args, domain, out, scenarios))
+        if args.seed_scale > 0:
+            result.update(seed_comparison(args, domain, out, scenarios))
     except BenchFailure as error:
         print_failure(error)
         print(json.dumps({"ok": False, "domain": domain.group, "error": str(error),

@@ -36,13 +36,12 @@ from lakehouse_cli import (
     REPO,
     BenchFailure,
     Scenario,
+    baseline_and_backfill,
     add_run_arguments,
     check_run_arguments,
-    dagster_breakdown,
     materialization_events,
     new_day,
     new_days_fields,
-    print_breakdown,
     print_failure,
     ratio,
     time_new_days,
@@ -90,15 +89,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
     lines = scenario.generate(args.scale, DATA_START, data_end)
     progress(f"full: {lines:,} landing lines ({scenario.runs[-1].seconds:.1f} s)")
 
-    progress(f"full: baseline (plain PySpark) over {first}..{last}")
-    base = scenario.baseline(first, last)
-    progress(f"full: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
-
-    progress(f"full: Dagster CLI backfill {first}...{last} in one run")
-    dag = scenario.materialize("backfill", first, last)
-    breakdown = dagster_breakdown(scenario, dag)
-    progress(f"full: Dagster {dag.seconds:.1f} s, peak RSS {dag.peak_rss_mb:,.0f} MB")
-    print_breakdown("full", dag.seconds, breakdown)
+    base, dag, breakdown = baseline_and_backfill(scenario, first, last)
     events = materialization_events(dag.log)
     print("  per-partition ASSET_MATERIALIZATION events (count, seconds from first to last):")
     for step, (count, seconds) in events.items():
