@@ -313,13 +313,13 @@ def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
     return {step: (n, int((last - first).total_seconds())) for step, (n, first, last) in spans.items()}
 
 
-def baseline_and_backfill(scenario: Scenario, first: date, last: date, what: str = "plain PySpark"):
+def baseline_and_backfill(scenario: Scenario, first: date, last: date):
     """The domain's baseline over [first, last], then ONE Dagster run over the same days; (baseline, run, breakdown).
 
     Both are printed as they finish, the run with its breakdown (`print_breakdown`).
     """
     name = scenario.name
-    progress(f"{name}: baseline ({what}) over {first}..{last}")
+    progress(f"{name}: baseline (plain PySpark, with the checks' rules) over {first}..{last}")
     base = scenario.baseline(first, last)
     progress(f"{name}: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
     progress(f"{name}: Dagster CLI backfill {first}...{last} ({(last - first).days + 1} partitions) in one run")

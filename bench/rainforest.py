@@ -95,7 +95,6 @@ ORDERS_PER_SCALE = 5_000  # orders per year (366 days of 2024) at scale 1
 SHORT_HISTORY_YEARS = 1
 LONG_HISTORY_YEARS = 4
 # Issue 9's comparison with the seed: its plain script over the scale-10 year on this machine, and the goals.
-RULES_TOO = "plain PySpark, with the checks' rules"  # what the baseline runs
 SEED_SCALE = 10.0
 SEED_SECONDS = 82.0
 SCALE10_BACKFILL_GOAL = 120.0  # <= ~1.5x SEED_SECONDS, for the year in one run
@@ -160,7 +159,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
     progress(f"full: {lines:,} upstream rows in {len(upstream)} tables, {items:,} order items "
              f"({scenario.runs[-1].seconds:.1f} s)")
 
-    base, dag, breakdown = baseline_and_backfill(scenario, first, last, RULES_TOO)
+    base, dag, breakdown = baseline_and_backfill(scenario, first, last)
     events = materialization_events(dag.log)
     print("  upstream rows per landing CSV:")
     for table, count in upstream.items():
@@ -238,7 +237,7 @@ def seed_comparison(args, domain: Domain, out: Path, scenarios: list[Scenario]) 
     progress(f"seed: generating scale {args.seed_scale:g}, {orders:,} orders over {first}..{new}")
     lines = scenario.generate(args.seed_scale, first, new, ("--orders", str(orders)))
     progress(f"seed: {lines:,} upstream rows; {orders_on(scenario.landing, new)} orders on {new}")
-    base, year, year_breakdown = baseline_and_backfill(scenario, first, last, RULES_TOO)
+    base, year, year_breakdown = baseline_and_backfill(scenario, first, last)
     progress(f"seed: --partition {new}, the new day after the year")
     daily = scenario.materialize(f"day_{new}", new)
     day_breakdown = dagster_breakdown(scenario, daily)

@@ -6,7 +6,7 @@ over $LAKEHOUSE_HOME/landing/rainforest/), the same pure transforms the assets w
 run (bronze state tables with no history before it), and the same layout (`plain_spark`): every
 table written once under --out with its asset's partition column (read from the domain's
 Definitions), then read back before the next layer uses it, a versioned one as the history the IO
-manager loads. The domain's 32 asset checks judge the rows written (`rainforest_checks`). No
+manager loads. The domain's 32 asset checks judge the rows written (`domain_checks`). No
 Dagster run, no staging, markers, checkpoints or metadata.
 
     python bench/rainforest_baseline.py --out DIR --start 2024-01-01 --end 2024-12-31
@@ -23,9 +23,10 @@ from functools import reduce
 
 from plain_spark import Steps, baseline_arguments, read_back, read_history, session, write_partitioned, write_table
 from pyspark.sql import DataFrame, SparkSession
-from rainforest_checks import CheckRunner, Key, plan
+from domain_checks import CheckRunner, Key, plan
 
 from lakehouse.domains import rainforest
+from lakehouse.domains.rainforest.checks import CHECKS
 from lakehouse.domains.rainforest.transforms import metrics, wide
 from lakehouse.domains.rainforest.transforms.dimensions import build_dimensions
 from lakehouse.domains.rainforest.transforms.extract import extract_events, extract_versions, unplaceable
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     spark = session(settings)
     steps.done(f"spark session up ({spark.conf.get('spark.master')}), {first}..{last}")
-    checks = CheckRunner(plan(first, last), steps.done)
+    checks = CheckRunner(plan(CHECKS), steps.done)
     tables = Warehouse(args.out, steps, checks)
     source = CsvTables(root=str(settings.landing_root), domain=GROUP)
 

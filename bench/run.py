@@ -3,7 +3,8 @@
 Three numbers, all from subprocesses in a scratch folder (bench/out/<timestamp>/):
 
 1. overhead_ratio   Dagster CLI backfill of the whole history in one run / bench/baseline.py (the same
-                    transforms and Parquet layout in a plain PySpark script), on the same ~1M-line data.
+                    transforms, Parquet layout and the 8 checks' rules in a plain PySpark script), on the
+                    same ~1M-line data.
 2. incremental_ratio  one new day (`--partition D`) after --history-years (default 2) years / the
                     same after one year, at the same daily density (median of --repeats runs each),
                     in ONE warehouse grown from one landing (lakehouse_cli.time_new_days).

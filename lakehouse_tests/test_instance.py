@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 from dagster import (
@@ -20,6 +21,7 @@ from dagster import (
     define_asset_job,
 )
 from dagster._core.events import ASSET_CHECK_EVENTS
+from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from lakehouse.quality.checks import Check, log_days
@@ -118,6 +120,9 @@ def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
     store_check_batch = BatchedSqliteEventLogStorage._store_check_batch
     monkeypatch.setattr(BatchedSqliteEventLogStorage, "_store_check_batch",
                         lambda self, events: check_batches.append(len(events)) or store_check_batch(self, events))
+    asked, has_table = Counter(), SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table",
+                        lambda self, name: asked.update([(type(self).__name__, name)]) or has_table(self, name))
     for batched in (False, True):
         home = tmp_path / ("batched" if batched else "default")
         instance = _instance(home, batched, monkeypatch)
@@ -142,6 +147,10 @@ def test_batched_storage_stores_what_dagster_stores(tmp_path, monkeypatch):
     assert check_days[-2:] == [("2024-02-28", "SUCCEEDED", 1), ("2024-02-29", "FAILED", 1)]
     assert rows[True] == rows[False]
     assert rows[True]["asset_keys"] == 2
+    # Dagster's storage asks whether the check table exists before each of the two runs' 66 check
+    # events (a new connection each time); the batched one asks once.
+    assert asked[("SqliteEventLogStorage", "asset_check_executions")] == 66
+    assert asked[("BatchedSqliteEventLogStorage", "asset_check_executions")] == 1
 
 
 def test_instance_config_is_written_once_and_never_replaces_a_users(tmp_path):

@@ -1,22 +1,20 @@
-"""The rainforest asset checks without Dagster: the rules the Dagster run evaluates, on the baseline's tables.
+"""A domain's asset checks without Dagster: the rules its Dagster run evaluates, on a baseline's tables.
 
-The list is `lakehouse.domains.rainforest.checks.CHECKS` itself, so it cannot drift from the
-pipeline's. A check built from a `quality.checks.Check` runs that Check's `.rule` on the checked
-table, limited to the run's days for a versioned table (as `asset_checks(run_days_of=...)` does);
-a check without one (row accounting) is its own function, called with the tables it reads. Each
-check runs once, as soon as every table it reads has been written.
+The list is the domain's own `checks.CHECKS`, so it cannot drift from the pipeline's. A check
+built from a `quality.checks.Check` runs that Check's `.rule` on the checked table; a check
+without one (row accounting) is its own function, called with the tables it reads. Each check
+runs once, as soon as every table it reads has been written.
 """
 
 from __future__ import annotations
 
-import datetime
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dagster import AssetChecksDefinition
 from pyspark.sql import DataFrame
 
-from lakehouse.domains.rainforest.checks import CHECKS
 from lakehouse.quality.rules import row_accounting
 
 Key = tuple[str, ...]
@@ -60,10 +58,10 @@ def _accounting_judge(captured: dict) -> Judge:
     return judge
 
 
-def plan(first: datetime.date, last: datetime.date) -> list[PlannedCheck]:
-    """Every rainforest asset check, ready to judge the run [first, last]."""
+def plan(checks: Sequence[AssetChecksDefinition]) -> list[PlannedCheck]:
+    """Each of a domain's asset checks (its `checks.CHECKS`), ready to judge a baseline's tables."""
     planned = []
-    for definition in CHECKS:
+    for definition in checks:
         (spec,) = definition.check_specs
         # The function the @asset_check decorator wrapped: `asset_checks` builds it around a Check
         # (closure `check`), `row_accounting_check` around its three tables (closure `columns`).
