@@ -142,12 +142,17 @@ def orders_on(landing: Path, day: date) -> int:
         return sum(1 for row in reader if (row.get("order_ts") or "").startswith(prefix))
 
 
-def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
-    """Figures 1-3: one year of data, the plain baseline, then one Dagster CLI run over every day of it."""
-    scenario = Scenario("full", out / "full", args.spark_master or None, args.run_timeout, domain)
+def year_scenario(name: str, args, domain: Domain, out: Path, scenarios: list[Scenario]) -> tuple[Scenario, date, date]:
+    """A new scenario (kept in `scenarios`, so its data is dropped at the end) and its "year": first and last day."""
+    scenario = Scenario(name, out / name, args.spark_master or None, args.run_timeout, domain)
     scenarios.append(scenario)
     first = domain.first_partition
-    last = YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
+    return scenario, first, YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
+
+
+def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+    """Figures 1-3: one year of data, the plain baseline, then one Dagster CLI run over every day of it."""
+    scenario, first, last = year_scenario("full", args, domain, out, scenarios)
     days = (last - first).days + 1
 
     progress(f"full: generating scale {args.scale:g} over {first}..{last}")
@@ -226,10 +231,7 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
 
 def seed_comparison(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
     """Figures 5-6: the year in one run and then one new day at the seed's size, the baseline beside them."""
-    scenario = Scenario("seed", out / "seed", args.spark_master or None, args.run_timeout, domain)
-    scenarios.append(scenario)
-    first = domain.first_partition
-    last = YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
+    scenario, first, last = year_scenario("seed", args, domain, out, scenarios)
     days = (last - first).days + 1
     new = last + timedelta(days=1)
     # The scale's orders per day, over the year and the new day after it.
