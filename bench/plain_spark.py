@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import time
 
+from dagster import Definitions
+from domain_checks import CheckRunner, Key
 from pyspark.sql import DataFrame, SparkSession
 
+from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.resources.spark import spark_conf
 from lakehouse.settings import Settings
 
@@ -79,3 +83,53 @@ def baseline_arguments(description: str, argv: list[str] | None) -> argparse.Nam
     parser.add_argument("--start", type=datetime.date.fromisoformat, required=True, help="first day")
     parser.add_argument("--end", type=datetime.date.fromisoformat, required=True, help="last day")
     return parser.parse_args(argv)
+
+
+def layout(defs: Definitions) -> dict[Key, tuple[str | None, bool]]:
+    """Each asset's partition column (None: unpartitioned) and whether it is versioned, from its metadata."""
+    found = {}
+    for asset in defs.assets:
+        for key in asset.keys:
+            metadata = asset.metadata_by_key.get(key, {})
+            found[tuple(key.path)] = (metadata.get(PARTITION_EXPR), bool(metadata.get(VERSIONED)))
+    return found
+
+
+class Warehouse:
+    """A baseline's tables under `root`: each written once in its asset's layout, then read back as the IO manager loads it."""
+
+    def __init__(self, root: str, defs: Definitions, steps: Steps, checks: CheckRunner):
+        self.root, self.steps, self.checks = root, steps, checks
+        self.layout = layout(defs)
+        self.tables: dict[Key, DataFrame] = {}
+
+    def save(self, key: list[str], frame: DataFrame) -> DataFrame:
+        """Write `frame` as the table `key` and return it read back."""
+        column, versioned = self.layout[tuple(key)]
+        path = os.path.join(self.root, *key)
+        if column:
+            write_partitioned(frame, column, path)
+        else:
+            write_table(frame, path)
+        self.tables[tuple(key)] = (read_history if versioned else read_back)(frame, path)
+        self.steps.done(f"{'/'.join(key)} written")
+        return self.tables[tuple(key)]
+
+    def __getitem__(self, key: list[str]) -> DataFrame:
+        return self.tables[tuple(key)]
+
+    def judge(self) -> None:
+        """The checks whose tables are now all written, as Dagster runs them after their assets' step."""
+        self.checks.run_ready(self.tables)
+
+    def finish(self) -> int:
+        """Exit code 1 when a check failed; fails when a table was never written or a check never ran.
+
+        The domain gained an asset or a check the baseline does not build: its figure would be unfair.
+        """
+        unbuilt = sorted("/".join(key) for key in set(self.layout) - set(self.tables))
+        if unbuilt or self.checks.pending:
+            raise RuntimeError(f"tables never written: {unbuilt}; checks never run: {[c.label for c in self.checks.pending]}")
+        self.steps.done(f"done: {len(self.tables)} tables, {len(self.checks.passed)} checks passed, "
+                        f"{len(self.checks.failed)} failed {self.checks.failed or ''}")
+        return 1 if self.checks.failed else 0

@@ -63,6 +63,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log, with a batch of one run's asset events written in one transaction each."""
 
     def __init__(self, *args, **kwargs):
+        self._has_check_tables = False  # see supports_asset_checks
         super().__init__(*args, **kwargs)
         self._batch = threading.local()  # the index connection a batch is writing through, if any
 
@@ -71,7 +72,7 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         # Dagster asks before storing every check event, each time on a new engine and connection:
         # a quarter of the time a range run spends storing its per-day check evaluations (6.3 of
         # 23 s for superstore's 11,688). A table once there stays, so a yes is kept.
-        if not getattr(self, "_has_check_tables", False):
+        if not self._has_check_tables:
             self._has_check_tables = super().supports_asset_checks
         return self._has_check_tables
 
