@@ -22,6 +22,7 @@ from functools import reduce
 from dagster import PartitionKeyRange, PartitionsDefinition
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
+from pyspark.sql.utils import is_remote
 
 from lakehouse.resources.storage import Storage, folder_files
 from lakehouse.versioning.as_of import latest
@@ -32,6 +33,7 @@ CHECKPOINT = "_checkpoint"
 CHECKPOINT_COLUMN = "as_of"
 CHECKPOINT_DAYS = 30
 _ANY = ("0000-00-00", "9999-99-99")
+_PINNED: list[DataFrame] = []  # Spark Connect checkpoints of this process (see `history`)
 
 
 class MissingPartitionsError(Exception):
@@ -130,7 +132,14 @@ def history(
     # state on several days, joins), and analysing a scan of a few hundred day folders again for
     # each of them cost more than the work itself (29 s of planning for a year's dimensions, 9 s
     # after). The rows are versions since a checkpoint: small, and read once anyway.
-    return union.select(*schema.fieldNames()).localCheckpoint()
+    checkpointed = union.select(*schema.fieldNames()).localCheckpoint()
+    if is_remote():
+        # A Spark Connect client releases a checkpoint from the frame's __del__, a gRPC call made
+        # inside garbage collection, which corrupted the client's heap and aborted runs (SIGABRT
+        # in 2 of 9 daily runs on pyspark 4.3). Kept alive instead: the server frees them with the
+        # session when the run's process ends.
+        _PINNED.append(checkpointed)
+    return checkpointed
 
 
 def before_commit(store: Storage, table: str, first_key: str) -> None:
