@@ -72,23 +72,29 @@ def standalone_cluster(tmp_path):
 
 @pytest.fixture
 def connect_server(tmp_path):
-    """A Spark Connect server (local[2] behind it), reached only through sc://."""
-    port = free_port()
-    log = tmp_path / "connect.log"
-    server = start([os.path.join(SPARK_HOME, "bin", "spark-submit"),
-                    "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-                    "--master", "local[2]",
-                    "--conf", f"spark.connect.grpc.binding.port={port}",
-                    "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
-                    "--conf", "spark.sql.session.timeZone=UTC",
-                    "--conf", "spark.ui.enabled=false",
-                    "spark-internal"], log)
+    """A warm local Spark Connect server, started and stopped by `lakehouse spark-server`."""
+    home, port = tmp_path / "home", free_port()
+    env = cli_env(home, **LOOPBACK)
+
+    def lakehouse(*args):
+        return subprocess.run([sys.executable, "-m", "lakehouse.cli", "spark-server", *args], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    before = lakehouse("status")
+    assert (before.returncode, before.stdout) == (3, "not running\n")
+    started = lakehouse("start", "--port", str(port))
+    assert started.returncode == 0, started.stderr[-3000:]
+    url = f"sc://127.0.0.1:{port}"
+    assert f"export LAKEHOUSE_SPARK_REMOTE={url}" in started.stdout
     try:
-        wait_for(lambda: listening(port), "spark connect server", server, log)
-        yield f"sc://127.0.0.1:{port}"
+        again = lakehouse("start", "--port", str(port))  # already running: the same server, no second JVM
+        assert again.returncode == 0 and again.stdout.splitlines()[0] == started.stdout.splitlines()[0]
+        yield url, home
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stopped = lakehouse("stop")
+        assert stopped.returncode == 0 and stopped.stdout.startswith(f"stopped {url}")
+        assert not listening(port)
+        assert lakehouse("status").returncode == 3
 
 
 def materialize_on(spark_env: dict, home: Path) -> subprocess.CompletedProcess:
@@ -126,8 +132,11 @@ def test_runs_on_a_standalone_cluster(standalone_cluster, tmp_path, spark):
     assert_outputs(spark, tmp_path / "home")
 
 
-def test_runs_through_spark_connect(connect_server, tmp_path, spark):
-    result = materialize_on({"LAKEHOUSE_SPARK_REMOTE": connect_server}, tmp_path / "home")
+def test_runs_through_spark_connect(connect_server, spark):
+    url, home = connect_server
+    result = materialize_on({"LAKEHOUSE_SPARK_REMOTE": url}, home)
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "using multiprocess executor" in result.stderr  # steps in their own processes
-    assert_outputs(spark, tmp_path / "home")
+    assert "Executing steps in process" in result.stderr  # one process for all steps, also on Connect
+    assert_outputs(spark, home)
+    log = (home / "spark-server" / "server.log").read_text()
+    assert " INFO " not in log  # warnings only: a server's log does not grow by every job

@@ -121,7 +121,7 @@ def test_s3_wiring_binds_secrets_to_environment_variables(tmp_path):
         assert isinstance(value, EnvVar) and value.env_var_name == "AWS_SECRET_ACCESS_KEY"
     assert defs.executor.name == "in_process"  # one driver per run, also on a cluster
     connect = build_definitions(Settings(home=tmp_path, spark_remote="sc://127.0.0.1:15002"))
-    assert connect.executor.name == "multiprocess"  # Connect sessions are cheap: parallel steps
+    assert connect.executor.name == "in_process"  # a process per step costs more than it gains
 
 
 def test_module_loads_from_env_and_fails_fast_naming_the_variable(tmp_path):

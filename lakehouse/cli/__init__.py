@@ -1,6 +1,6 @@
 """The `lakehouse` console script: one argparse subcommand per module of this package.
 
-A subcommand is a module `lakehouse/cli/<name>.py` defining `HELP` (one line), `add_arguments(parser)`
+A subcommand is a module `lakehouse/cli/<name>.py` (`-` in the name: `_`) defining `HELP` (one line), `add_arguments(parser)`
 and `run(args) -> int` (the exit code), listed by name in `COMMANDS`. Modules are imported only to
 build the parser, so each keeps its heavy imports inside `run`. A `CliError` (or a settings error)
 ends the command with its one-line message on stderr and exit code 1, never a traceback.
@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-COMMANDS = ("sql", "checks", "run")
+COMMANDS = ("sql", "checks", "run", "spark-server")
 SET_HOME = "set DAGSTER_HOME to the Dagster instance folder, e.g. the .dagster folder `make demo` uses"
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     # Not "command": a subcommand may well have an option of that name (`sql -c/--command`).
     subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"lakehouse.cli.{name}")
+        module = importlib.import_module(f"lakehouse.cli.{name.replace('-', '_')}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
