@@ -28,6 +28,7 @@ from pathlib import Path
 import pyspark
 
 from lakehouse.resources.spark import spark_conf
+from lakehouse.resources.staging import process_alive, process_start
 from lakehouse.settings import Settings
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -88,7 +89,9 @@ def status(folder: Path) -> Server | None:
     except (OSError, ValueError):
         return None
     server = Server(state["url"], int(state["pid"]), folder / LOG_FILE)
-    return server if _alive(server.pid) and _listening(_port(server.url)) else None
+    # The start time tells our server from a process that reused its pid since (never signal that one).
+    alive = process_alive(server.pid, state.get("start", ""))
+    return server if alive and _listening(_port(server.url)) else None
 
 
 def start(settings: Settings, folder: Path, port: int = DEFAULT_PORT,
@@ -121,7 +124,7 @@ def start(settings: Settings, folder: Path, port: int = DEFAULT_PORT,
         if int(waited) % 5 == 0:
             say(f"starting the Spark server ({waited:.0f} s)")
         time.sleep(1)
-    (folder / STATE_FILE).write_text(json.dumps({"url": server.url, "pid": server.pid}))
+    (folder / STATE_FILE).write_text(json.dumps({"url": server.url, "pid": server.pid, "start": process_start(server.pid)}))
     return server
 
 
@@ -154,16 +157,6 @@ def _port(url: str) -> int:
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _terminate(pid: int, seconds: float = 60) -> None:

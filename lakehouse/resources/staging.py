@@ -30,7 +30,7 @@ STALE_AFTER = 24 * 3600  # seconds; only for owners on other hosts, whose proces
 _SEP = "~"
 
 
-def _process_start(pid: int) -> str:
+def process_start(pid: int) -> str:
     """The process's start time in clock ticks since boot ("" where /proc does not tell)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -39,9 +39,9 @@ def _process_start(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name before ")" may hold spaces
 
 
-def _alive(pid: int, start: str) -> bool:
+def process_alive(pid: int, start: str) -> bool:
     if Path("/proc").is_dir():
-        return _process_start(pid) == start and start != ""
+        return process_start(pid) == start and start != ""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,7 +54,7 @@ def _alive(pid: int, start: str) -> bool:
 def owner_name() -> str:
     """A new staging folder's name: this process, now, and a unique suffix."""
     pid = os.getpid()
-    return _SEP.join([socket.gethostname(), str(pid), _process_start(pid), str(int(time.time())), uuid.uuid4().hex])
+    return _SEP.join([socket.gethostname(), str(pid), process_start(pid), str(int(time.time())), uuid.uuid4().hex])
 
 
 def is_abandoned(name: str, now: float | None = None) -> bool:
@@ -65,7 +65,7 @@ def is_abandoned(name: str, now: float | None = None) -> bool:
     host, pid, start, created, _ = parts
     if (now or time.time()) - int(created) > STALE_AFTER:
         return True
-    return host == socket.gethostname() and not _alive(int(pid), start)
+    return host == socket.gethostname() and not process_alive(int(pid), start)
 
 
 def new_folder(store: Storage, base: str, key_path: list[str]) -> str:
