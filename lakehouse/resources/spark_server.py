@@ -20,8 +20,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from lakehouse.resources.staging import process_alive, process_start
 from lakehouse.settings import Settings
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+SPARK_HOME = os.path.dirname(pyspark.__file__)  # pip's pyspark is a Spark distribution: bin/spark-submit
 DEFAULT_PORT = 15002
 STATE_FILE, LOG_FILE, LOG4J_FILE = "server.json", "server.log", "log4j2.properties"
 # Spark logs every job at INFO: ~100,000 lines for a month of daily runs. Warnings and errors only,
@@ -73,11 +73,13 @@ def command(settings: Settings, port: int, log4j: Path) -> list[str]:
     conf.update({
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={log4j}",
     })  # fmt: skip
+    # Added to, not replacing, any JVM options LAKEHOUSE_SPARK_CONF gives.
+    java_options = f"{conf.get('spark.driver.extraJavaOptions', '')} -Dlog4j2.configurationFile={log4j}"
+    conf["spark.driver.extraJavaOptions"] = java_options.strip()
     launch = [part for key, option in _LAUNCH_OPTIONS.items() if key in conf for part in (option, conf.pop(key))]
     settings_args = [part for key, value in conf.items() for part in ("--conf", f"{key}={value}")]
-    submit = os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit")
+    submit = os.path.join(SPARK_HOME, "bin", "spark-submit")
     return [submit, *launch, *settings_args, "--name", "lakehouse-spark-server", "--class", SERVER_CLASS,
             "spark-internal"]  # fmt: skip
 
@@ -100,27 +102,27 @@ def start(settings: Settings, folder: Path, port: int = DEFAULT_PORT,
     running = status(folder)
     if running is not None:
         return running
-    if settings.spark_remote or settings.is_cluster:
+    if settings.is_cluster:  # a master or a Connect remote is set
         raise ServerError("a local Spark server is for local Spark: unset LAKEHOUSE_SPARK_REMOTE and LAKEHOUSE_SPARK_MASTER")
     if _listening(port):
         raise ServerError(f"port {port} on 127.0.0.1 is already in use by another process; choose another with --port")
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / LOG_FILE
     (folder / LOG4J_FILE).write_text(LOG4J)
-    env = {**os.environ, "SPARK_HOME": os.path.dirname(pyspark.__file__), "SPARK_LOCAL_IP": "127.0.0.1"}
+    env = {**os.environ, "SPARK_HOME": SPARK_HOME, "SPARK_LOCAL_IP": "127.0.0.1"}
     with log.open("w") as handle:
         # Its own session: a Ctrl-C in the terminal that started it does not stop it.
         child = subprocess.Popen(command(settings, port, folder / LOG4J_FILE), stdout=handle, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env=env, start_new_session=True)  # fmt: skip
     server = Server(f"sc://127.0.0.1:{port}", child.pid, log)
-    deadline, began = time.monotonic() + START_SECONDS, time.monotonic()
+    began = time.monotonic()
     while not _listening(port):
         if child.poll() is not None:
             raise ServerError(f"the Spark server exited with code {child.returncode} while starting; see {log}")
-        if time.monotonic() > deadline:
+        waited = time.monotonic() - began
+        if waited > START_SECONDS:
             _terminate(child.pid)
             raise ServerError(f"the Spark server did not listen on port {port} within {START_SECONDS} s; see {log}")
-        waited = time.monotonic() - began
         if int(waited) % 5 == 0:
             say(f"starting the Spark server ({waited:.0f} s)")
         time.sleep(1)
@@ -135,19 +137,6 @@ def stop(folder: Path) -> Server | None:
     if server is not None:
         _terminate(server.pid)
     return server
-
-
-@contextmanager
-def running(settings: Settings, folder: Path, port: int = DEFAULT_PORT,
-            say: Callable[[str], None] = lambda _: None) -> Iterator[Server]:  # fmt: skip
-    """A server for the duration of a block; stopped after it unless it was already running."""
-    already = status(folder)
-    server = start(settings, folder, port, say)
-    try:
-        yield server
-    finally:
-        if already is None:
-            stop(folder)
 
 
 def _port(url: str) -> int:
