@@ -91,15 +91,14 @@ bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
 
 # Every step of both scripts on tiny data and "years" of 31 days (enough for a versioned table's
-# first checkpoint): a check that they run and print their JSON line, not a measure. The rainforest
-# seed comparison is left out (--seed-scale 0): it runs the same commands as the full backfill and
-# the new days, and would add three more runs. The flags come first, so BENCH_ARGS /
-# RAINFOREST_BENCH_ARGS override them (e.g. --skip-incremental, --seed-scale 1).
+# first checkpoint), each script against one warm local Spark Connect server (--spark-server): a
+# check that they run and print their JSON line, not a measure. The flags come first, so
+# BENCH_ARGS / RAINFOREST_BENCH_ARGS override them (e.g. --skip-incremental).
 bench-quick: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py \
-	  --scale 2 --days 31 --history-years 2 --repeats 1 $(BENCH_ARGS)
+	  --scale 2 --days 31 --history-years 2 --repeats 1 --spark-server $(BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py \
-	  --scale 1 --days 31 --history-years 2 --repeats 1 --seed-scale 0 $(RAINFOREST_BENCH_ARGS)
+	  --scale 1 --days 31 --history-years 2 --repeats 1 --density 1 --spark-server $(RAINFOREST_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

@@ -7,15 +7,18 @@ import importlib
 import os
 import re
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from measure import Measured, progress, run_measured, tail
-from spark_events import event_log_conf, read_jobs, time_split
+from spark_events import Job, event_log_conf, read_jobs, time_split
 
 from lakehouse.domains.superstore.contracts import keys
 from lakehouse.instance import write_instance_config
@@ -68,13 +71,66 @@ class BenchFailure(Exception):
         self.log = log
 
 
+def _bench_env() -> dict[str, str]:
+    """The caller's environment less every LAKEHOUSE_*/AWS_*/DAGSTER_* variable but KEPT_VARIABLES."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LAKEHOUSE_", "AWS_", "DAGSTER_")) or key in KEPT_VARIABLES
+    }
+
+
+@dataclass(frozen=True)
+class Spark:
+    """The Spark every run of a benchmark uses: a master (None: local[*]), or a Connect server's url."""
+
+    target: str | None
+    events: Path | None = None  # a shared server's event log (every run's jobs, told apart by time)
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.target) and self.target.startswith("sc://")
+
+
+@contextmanager
+def spark_for_runs(args: argparse.Namespace, out: Path) -> Iterator[Spark]:
+    """`--spark-master`, or with `--spark-server` one local Spark Connect server for every run.
+
+    The server is `lakehouse spark-server` as users start it, on a free loopback port, with its
+    home and event log under `out`; it is stopped when the benchmark ends, failed or not.
+    """
+    if not args.spark_server:
+        yield Spark(args.spark_master or None)
+        return
+    events = out / "spark_events" / "server"
+    env = _bench_env()
+    env["LAKEHOUSE_HOME"] = str(out / "spark-server")
+    env["LAKEHOUSE_SPARK_CONF"] = ",".join(filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(events)]))
+    if args.spark_master:
+        env["LAKEHOUSE_SPARK_MASTER"] = args.spark_master
+    with socket.socket() as probe:  # a free port: never one a developer's own server holds
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cli = [sys.executable, "-m", "lakehouse.cli", "spark-server"]
+    progress(f"starting a local Spark Connect server on port {port} for every run (--spark-server)")
+    started = subprocess.run([*cli, "start", "--port", str(port)], env=env, cwd=REPO, capture_output=True, text=True)
+    found = re.search(r"running: (sc://\S+)", started.stdout)
+    if started.returncode != 0 or not found:
+        raise BenchFailure(f"lakehouse spark-server start failed (exit {started.returncode}): "
+                           f"{(started.stderr or started.stdout).strip()[-600:]}")  # fmt: skip
+    try:
+        yield Spark(found.group(1), events)
+    finally:
+        subprocess.run([*cli, "stop"], env=env, cwd=REPO, capture_output=True, text=True)
+
+
 @dataclass
 class Scenario:
     """One LAKEHOUSE_HOME + DAGSTER_HOME pair under the benchmark's scratch folder."""
 
     name: str
     root: Path
-    spark_master: str | None
+    spark: Spark
     timeout: float
     domain: Domain = SUPERSTORE
     runs: list[Measured] = field(default_factory=list)
@@ -110,29 +166,32 @@ class Scenario:
         return self.home / "baseline"
 
     def env(self) -> dict[str, str]:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("LAKEHOUSE_", "AWS_", "DAGSTER_")) or key in KEPT_VARIABLES
-        }
+        env = _bench_env()
         env.update(
             LAKEHOUSE_HOME=str(self.home),
             DAGSTER_HOME=str(self.dagster_home),
             DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true",
         )
-        if self.spark_master:
-            env["LAKEHOUSE_SPARK_MASTER"] = self.spark_master
+        if self.spark.target:
+            env["LAKEHOUSE_SPARK_REMOTE" if self.spark.remote else "LAKEHOUSE_SPARK_MASTER"] = self.spark.target
         return env
 
     def spark_events(self, name: str) -> Path:
         """Where the Spark applications of the subprocess `name` log their events."""
         return self.root / "spark_events" / name
 
+    def jobs(self, measured: Measured) -> tuple[list[Job], float | None]:
+        """The Spark jobs of one measured subprocess, and when its driver was up (`read_jobs`)."""
+        if self.spark.events is not None:  # a shared server: its jobs are the ones run meanwhile
+            return read_jobs(self.spark.events, (measured.started, measured.started + measured.seconds))
+        return read_jobs(self.spark_events(measured.name))
+
     def _run(self, name: str, command: list[str]) -> Measured:
         env = self.env()
-        env["LAKEHOUSE_SPARK_CONF"] = ",".join(
-            filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(self.spark_events(name))])
-        )
+        if self.spark.events is None:  # a Connect server's event log is its own (spark_for_runs)
+            env["LAKEHOUSE_SPARK_CONF"] = ",".join(
+                filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(self.spark_events(name))])
+            )
         measured = run_measured(name, command, env, self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout)
         self.runs.append(measured)
         if not measured.ok:
@@ -196,25 +255,30 @@ class NewDays:
 
     short: list[Measured]
     long: list[Measured]
-    backfills: list[Measured]
+    backfills: list[Measured]  # [first, short_day) in one run, then (short_day, long_day)
     splits: dict[str, dict | None] = field(default_factory=dict)  # each timed day's last run, split
+    breakdowns: list[dict | None] = field(default_factory=list)  # `dagster_breakdown` of the first backfill, short day's last run
 
 
 def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int) -> NewDays:
     """One new day after a short and after a long history, both grown in ONE warehouse from one landing.
 
-    Backfill [first, short_day), time `short_day` (`repeats` runs: a re-run is idempotent), backfill
-    the days up to `long_day`, time `long_day`. So the two timed days see the same landing files
-    and marketplace, and differ only in how much history the warehouse holds; and the short
+    Backfill [first, short_day) in one run, time `short_day` (`repeats` runs: a re-run is
+    idempotent), backfill the days up to `long_day`, time `long_day`. So the two timed days see the
+    same landing files, and differ only in how much history the warehouse holds; and the short
     history is built once, not twice (it is the first part of the long one).
     """
     runs: dict[date, list[Measured]] = {short_day: [], long_day: []}
-    backfills, splits = [], {}
+    backfills, splits, breakdowns = [], {}, []
     start = first
     for day in (short_day, long_day):
-        progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} (not part of the ratio)")
+        progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} in one run")
         backfills.append(scenario.materialize(f"backfill_to_{day}", start, day - timedelta(days=1)))
         progress(f"{scenario.name}: backfill {backfills[-1].seconds:.1f} s")
+        if day == short_day:
+            breakdowns.append(dagster_breakdown(scenario, backfills[-1]))
+            print_breakdown(f"{scenario.name} backfill {start}...{day - timedelta(days=1)}",
+                            backfills[-1].seconds, breakdowns[-1])  # fmt: skip
         for repeat in range(1, repeats + 1):
             measured = scenario.materialize(f"day_{day}_run{repeat}", day)
             runs[day].append(measured)
@@ -223,8 +287,10 @@ def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: da
         breakdown = dagster_breakdown(scenario, runs[day][-1])
         print_breakdown(f"{scenario.name} {day}", runs[day][-1].seconds, breakdown)
         splits[day.isoformat()] = (breakdown or {}).get("time_split")
+        if day == short_day:
+            breakdowns.append(breakdown)
         start = day + timedelta(days=1)
-    return NewDays(runs[short_day], runs[long_day], backfills, splits)
+    return NewDays(runs[short_day], runs[long_day], backfills, splits, breakdowns)
 
 
 def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: tuple[int, int]) -> dict:
@@ -251,11 +317,11 @@ def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: t
 
 
 def new_day(first: date, years: int, days_per_year: int | None) -> date:
-    """The timed new day after `years` of history from `first`: the last day of its last calendar year
-    (or, with `--days N`, of `years` "years" of N days)."""
+    """The timed new day after `years` of history from `first`: the first day after its last calendar
+    year (or, with `--days N`, after `years` "years" of N days)."""
     if days_per_year is None:
-        return date(first.year + years, 1, 1) - timedelta(days=1)
-    return first + timedelta(days=years * days_per_year - 1)
+        return date(first.year + years, 1, 1)
+    return first + timedelta(days=years * days_per_year)
 
 
 def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
@@ -281,7 +347,7 @@ def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
     windows = {s.step_key: (s.start_time, s.end_time) for s in steps if s.start_time and s.end_time}
     split = None
     if stats.start_time and stats.end_time:
-        jobs, ready = read_jobs(scenario.spark_events(measured.name))
+        jobs, ready = scenario.jobs(measured)
         split = time_split(measured.seconds, (stats.start_time, stats.end_time), windows, checks, jobs, ready)
     return {
         "run_id": run.run_id[:8],
@@ -365,6 +431,10 @@ def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, defaul
     parser.add_argument("--skip-incremental", action="store_true", help="skip incremental_ratio")
     parser.add_argument("--spark-master", default="local[2]",
                         help="LAKEHOUSE_SPARK_MASTER for every run; '' leaves it unset (default: %(default)s)")
+    parser.add_argument("--spark-server", action="store_true",
+                        help="run everything against ONE local Spark Connect server with that master "
+                        "(`lakehouse spark-server`), started here: warm Spark after the first run, as "
+                        "`make bench-quick` uses it; the figures then measure warm runs")
     # Generous: rainforest's untimed 4-year history backfill is one long subprocess.
     parser.add_argument("--run-timeout", type=float, default=7200,
                         help="seconds before any one subprocess is killed (default: %(default)s)")
@@ -387,7 +457,7 @@ def check_run_arguments(
         parser.error(f"--history-years must be more than {short_history_years}")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
-    if args.skip_full and args.skip_incremental and not getattr(args, "seed_scale", 0):
+    if args.skip_full and args.skip_incremental:
         parser.error("nothing to do: both --skip-full and --skip-incremental")
 
 

@@ -74,6 +74,7 @@ class Measured:
     returncode: int
     log: Path
     timed_out: bool = False
+    started: float = 0.0  # seconds since the epoch at spawn, to find its Spark jobs in a shared event log
 
     @property
     def ok(self) -> bool:
@@ -89,7 +90,7 @@ def run_measured(
     with log.open("w") as handle:
         handle.write("$ " + " ".join(command) + "\n")
         handle.flush()
-        began = time.perf_counter()
+        began, started = time.perf_counter(), time.time()
         # A session of its own, so a timeout or Ctrl-C can end exactly this tree (Spark JVM included).
         proc = subprocess.Popen(
             command, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -109,7 +110,7 @@ def run_measured(
         finally:
             seconds = time.perf_counter() - began
             sampler.stop()
-    return Measured(name, seconds, sampler.peak_bytes / 2**20, returncode, log, timed_out)
+    return Measured(name, seconds, sampler.peak_bytes / 2**20, returncode, log, timed_out, started)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -183,21 +184,22 @@ def environment(repo: Path) -> dict:
     }
 
 
-def print_environment(env: dict, spark_master: str, out: Path) -> None:
+def print_environment(env: dict, spark_master: str, out: Path, spark_server: bool = False) -> None:
     """The machine and software a benchmark runs on, its Spark master and scratch folder."""
     print("environment:")
     for key, value in env.items():
         print(f"  {key:<22}{value}")
-    print(f"  {'spark_master':<22}{spark_master or '(unset: local[*])'}")
+    print(f"  {'spark_master':<22}{spark_master or '(unset: local[*])'}"
+          + (" in ONE local Spark Connect server for every run (--spark-server: warm runs)" if spark_server else ""))
     print(f"  {'scratch':<22}{out}", flush=True)
 
 
-def run_fields(env: dict, spark_master: str, out: Path, total: float, budget: float) -> dict:
+def run_fields(env: dict, spark_master: str, out: Path, total: float, budget: float, spark_server: bool = False) -> dict:
     """The JSON fields every benchmark ends with: success, time and budget, load, software, scratch."""
     return dict(
         ok=True, total_seconds=round(total, 1), within_budget=total <= budget,
         load_average_start=env["load_average_1_5_15"], load_average_end=[round(x, 2) for x in os.getloadavg()],
-        spark_master=spark_master or None, git_commit=env["git_commit"], git_dirty=env["git_dirty"],
+        spark_master=spark_master or None, spark_server=spark_server, git_commit=env["git_commit"], git_dirty=env["git_dirty"],
         date=env["date"], cpu_count=env["cpu_count"], memory_total_gb=env["memory_total_gb"],
         python=env["python"], java=env["java"], pyspark=env["pyspark"], dagster=env["dagster"], scratch=str(out),
     )  # fmt: skip

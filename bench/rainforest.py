@@ -22,17 +22,16 @@ All figures come from subprocesses in a scratch folder (bench/out/<timestamp>-ra
                     history / the same after one year, at the same daily density (generator scale =
                     --density for users and products, `--orders` = 5,000 x density per 366 days of
                     history), median of --repeats runs each. ONE warehouse is grown from one landing
-                    (bench/lakehouse_cli.time_new_days): backfill year 1, time its last day, backfill
-                    the rest, time the long history's last day; so both timed days read the same
-                    files and only the history behind them differs. Goal <= 1.25, as for superstore.
-
-5. rainforest_scale10_backfill_seconds, rainforest_daily_seconds  the seed comparison: on data of the
-                    seed's comparison size (--seed-scale, default 10: ~150k order items a year, on which
-                    the seed's own plain script recomputes every table in SEED_SECONDS), ONE run over the
-                    year's 366 days (goal < 2 min), then the next day as a new day (`--partition`, goal
-                    < 25 s: a third of the seed's daily full recompute), beside the plain baseline over
-                    the year (rainforest_scale10_baseline_seconds). The data has the scale's daily
-                    density over the year plus that one day.
+                    (bench/lakehouse_cli.time_new_days): backfill year 1 in one run, time the day after
+                    it, backfill the rest, time the day after the long history; so both timed days read
+                    the same files and only the history behind them differs. Goal <= 1.25, as for superstore.
+5. rainforest_scale10_backfill_seconds, rainforest_daily_seconds  the seed comparison, from the same
+                    warehouse: at --density 10 (the default) its daily density is the seed's comparison
+                    size (~150k order items a year, on which the seed's own plain script recomputes
+                    every table in SEED_SECONDS). Year 1's backfill is ONE run over 2024's 366 days (goal
+                    < 2 min) and the short new day (2025-01-01) is the day after it (goal < 25 s: a
+                    third of the seed's daily full recompute); the plain baseline runs over the same
+                    year first (rainforest_scale10_baseline_seconds).
 6. fixed_cost_per_partition_ms  what one more partition costs an asset (events, small files, commits):
                     per asset step, (its seconds in the year's run - in the new day's run) / 365, from the
                     two runs of 5; the figure is the median over the steps of tables holding at most one
@@ -68,18 +67,18 @@ from lakehouse_cli import (
     BenchFailure,
     Domain,
     Scenario,
+    Spark,
     add_run_arguments,
     baseline_and_backfill,
     check_run_arguments,
-    dagster_breakdown,
     load_domain,
     materialization_events,
     new_day,
     new_days_fields,
     per_partition_ms,
-    print_breakdown,
     print_failure,
     ratio,
+    spark_for_runs,
     time_new_days,
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
@@ -112,12 +111,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="years of history before the new day in the long incremental scenario "
                         f"(the short one has {SHORT_HISTORY_YEARS}; default: {LONG_HISTORY_YEARS}, or as many "
                         "calendar years as end before today: daily partitions end yesterday)")
-    parser.add_argument("--density", type=float, default=1.0,
-                        help="datagen scale per year of history in the incremental scenarios "
-                        "(1.0 = 5,000 orders/year, the sample data's density; default: %(default)s)")
-    parser.add_argument("--seed-scale", type=float, default=SEED_SCALE,
-                        help="datagen scale of the seed comparison (rainforest_scale10_*, rainforest_daily_seconds, "
-                        "fixed_cost_per_partition_ms); 0 skips it (default: %(default)s)")
+    parser.add_argument("--density", type=float, default=SEED_SCALE,
+                        help="datagen scale per year of history of the incremental scenario, whose first year "
+                        f"is also the seed comparison ({SEED_SCALE:g} = the seed's comparison size, "
+                        f"~{SEED_SCALE * ITEMS_PER_SCALE:,.0f} order items a year; 1 = the sample data's "
+                        "density; default: %(default)s)")
     add_run_arguments(parser, "rainforest_overhead_ratio, rows_per_second, rainforest_dims_*",
                       "bench/out/<UTC timestamp>-rainforest/")
     args = parser.parse_args(argv)
@@ -142,17 +140,12 @@ def orders_on(landing: Path, day: date) -> int:
         return sum(1 for row in reader if (row.get("order_ts") or "").startswith(prefix))
 
 
-def year_scenario(name: str, args, domain: Domain, out: Path, scenarios: list[Scenario]) -> tuple[Scenario, date, date]:
-    """A new scenario (kept in `scenarios`, so its data is dropped at the end) and its "year": first and last day."""
-    scenario = Scenario(name, out / name, args.spark_master or None, args.run_timeout, domain)
-    scenarios.append(scenario)
-    first = domain.first_partition
-    return scenario, first, YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
-
-
-def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+def full_backfill(args, spark: Spark, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
     """Figures 1-3: one year of data, the plain baseline, then one Dagster CLI run over every day of it."""
-    scenario, first, last = year_scenario("full", args, domain, out, scenarios)
+    scenario = Scenario("full", out / "full", spark, args.run_timeout, domain)
+    scenarios.append(scenario)  # so its data is dropped at the end
+    first = domain.first_partition
+    last = YEAR_END if args.days is None else first + timedelta(days=args.days - 1)
     days = (last - first).days + 1
 
     progress(f"full: generating scale {args.scale:g} over {first}..{last}")
@@ -177,7 +170,7 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
         "rainforest_overhead_ratio": ratio(dag.seconds, base.seconds),
         "rainforest_backfill_seconds": round(dag.seconds, 2),
         "rainforest_baseline_seconds": round(base.seconds, 2),
-        "rainforest_baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
+        "rainforest_baseline_spark_job_seconds": job_seconds(scenario.jobs(base)[0]),
         "baseline_peak_rss_mb": round(base.peak_rss_mb, 1),
         "outputs_match_baseline": match,
         "rows_per_second": round(lines / dag.seconds, 1),
@@ -202,13 +195,14 @@ def full_backfill(args, domain: Domain, out: Path, scenarios: list[Scenario]) ->
     }
 
 
-def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
-    """Figure 4: one new day after a short and after a long history, same daily density, one warehouse."""
+def incremental_and_seed(args, spark: Spark, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
+    """Figures 4-6: one warehouse grown day by day at one density; its first year is the seed comparison."""
     first = domain.first_partition
-    scenario = Scenario("incremental", out / "incremental", args.spark_master or None, args.run_timeout, domain)
+    scenario = Scenario("incremental", out / "incremental", spark, args.run_timeout, domain)
     scenarios.append(scenario)
-    short_day = new_day(first, SHORT_HISTORY_YEARS, args.days)
+    short_day = new_day(first, SHORT_HISTORY_YEARS, args.days)  # the day after the seed comparison's year
     long_day = new_day(first, args.history_years, args.days)
+    year_days = (short_day - first).days
     # One marketplace (users, products) and the same orders per day for the whole long history.
     orders = round(ORDERS_PER_SCALE * args.density * ((long_day - first).days + 1) / 366)
     progress(f"{scenario.name}: generating scale {args.density:g}, {orders:,} orders over {first}..{long_day}")
@@ -217,8 +211,21 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
     if 0 in day_orders:
         print(f"  WARNING: no orders on {short_day} or {long_day}: a timed day has no facts (raise --density)")
     progress(f"{scenario.name}: {lines:,} upstream rows; orders on {long_day}, {short_day}: {day_orders}")
+    progress(f"{scenario.name}: baseline (plain PySpark, with the checks' rules) over the first year {first}..{short_day - timedelta(days=1)}")
+    base = scenario.baseline(first, short_day - timedelta(days=1))
+    progress(f"{scenario.name}: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
     measured = time_new_days(scenario, first, short_day, long_day, args.repeats)
     fields = new_days_fields(measured, short_day, long_day, (args.history_years, SHORT_HISTORY_YEARS))
+
+    year, (year_breakdown, day_breakdown) = measured.backfills[0], measured.breakdowns
+    per_step = {}
+    if year_breakdown and day_breakdown and "steps" in year_breakdown and "steps" in day_breakdown:
+        per_step = per_partition_ms(year_breakdown["steps"], day_breakdown["steps"], year_days,
+                                    skip=year_breakdown["check_steps"])  # fmt: skip
+    partitions = (long_day - first).days + 1
+    rows = table_rows(scenario.warehouse, domain.tables)
+    by_step = {table.replace("/", "__"): count for table, count in rows.items()}
+    sparse = sorted(ms for step, ms in per_step.items() if by_step.get(step, partitions + 1) <= partitions)
     return {
         "rainforest_incremental_ratio": fields["incremental_ratio"],
         **fields,
@@ -226,42 +233,13 @@ def incremental(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> d
         "incremental_days_per_year": args.days or "calendar",
         "incremental_upstream_rows": lines,
         "incremental_new_day_orders": day_orders,
-    }
-
-
-def seed_comparison(args, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
-    """Figures 5-6: the year in one run and then one new day at the seed's size, the baseline beside them."""
-    scenario, first, last = year_scenario("seed", args, domain, out, scenarios)
-    days = (last - first).days + 1
-    new = last + timedelta(days=1)
-    # The scale's orders per day, over the year and the new day after it.
-    orders = round(ORDERS_PER_SCALE * args.seed_scale * (days + 1) / 366)
-    progress(f"seed: generating scale {args.seed_scale:g}, {orders:,} orders over {first}..{new}")
-    lines = scenario.generate(args.seed_scale, first, new, ("--orders", str(orders)))
-    progress(f"seed: {lines:,} upstream rows; {orders_on(scenario.landing, new)} orders on {new}")
-    base, year, year_breakdown = baseline_and_backfill(scenario, first, last)
-    progress(f"seed: --partition {new}, the new day after the year")
-    daily = scenario.materialize(f"day_{new}", new)
-    day_breakdown = dagster_breakdown(scenario, daily)
-    progress(f"seed: new day {daily.seconds:.1f} s (goal < {DAILY_GOAL:g} s)")
-    print_breakdown("seed new day", daily.seconds, day_breakdown)
-
-    per_step = {}
-    if year_breakdown and day_breakdown and "steps" in year_breakdown and "steps" in day_breakdown:
-        per_step = per_partition_ms(year_breakdown["steps"], day_breakdown["steps"], days,
-                                    skip=year_breakdown["check_steps"])  # fmt: skip
-    rows = table_rows(scenario.warehouse, domain.tables)
-    by_step = {table.replace("/", "__"): count for table, count in rows.items()}
-    sparse = sorted(ms for step, ms in per_step.items() if by_step.get(step, days + 1) <= days)
-    return {
         "rainforest_scale10_backfill_seconds": round(year.seconds, 2),
-        "rainforest_daily_seconds": round(daily.seconds, 2),
+        "rainforest_daily_seconds": fields["incremental_short_seconds"],
         "rainforest_scale10_baseline_seconds": round(base.seconds, 2),
-        "rainforest_scale10_baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
+        "rainforest_scale10_baseline_spark_job_seconds": job_seconds(scenario.jobs(base)[0]),
         "seed_script_seconds": SEED_SECONDS,
-        "seed_scale": args.seed_scale,
-        "seed_upstream_rows": lines,
-        "seed_partitions": days,
+        "seed_scale": args.density,
+        "seed_partitions": year_days,
         "seed_year_time_split": (year_breakdown or {}).get("time_split"),
         "seed_daily_time_split": (day_breakdown or {}).get("time_split"),
         "fixed_cost_per_partition_ms": statistics.median(sparse) if sparse else None,
@@ -313,9 +291,9 @@ def print_summary(result: dict, args) -> None:
 
 
 def years_that_fit(first: date, today: date) -> int:
-    """Whole calendar years of history from `first` whose last day (the timed new day) is before `today`."""
+    """Whole calendar years of history from `first` whose next day (the timed new day) is before `today`."""
     years = 0
-    while date(first.year + years + 1, 1, 1) <= today:
+    while date(first.year + years + 1, 1, 1) < today:
         years += 1
     return years
 
@@ -328,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
 
     env = environment(REPO)
-    print_environment(env, args.spark_master, out)
+    print_environment(env, args.spark_master, out, args.spark_server)
     domain = load_domain("rainforest")
     print(f"  {'domain':<22}{domain.group}: partitions from {domain.first_partition}, "
           f"{len(domain.tables)} tables", flush=True)
@@ -345,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"yesterday; the long incremental scenario uses {fits}", flush=True)
         if not SHORT_HISTORY_YEARS < args.history_years <= fits:
             print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
-                  f"{domain.first_partition.year + args.history_years - 1}-12-31, but they start on "
+                  f"{domain.first_partition.year + args.history_years}-01-01, but they start on "
                   f"{domain.first_partition} and end yesterday, so {fits} calendar years fit and the long "
                   f"history needs more than {SHORT_HISTORY_YEARS}; use --history-years {SHORT_HISTORY_YEARS + 1}..{fits}, or --days N",
                   flush=True)
@@ -353,12 +331,11 @@ def main(argv: list[str] | None = None) -> int:
                               "history_years_that_fit": fits, "git_commit": env["git_commit"]}))
             return 2
     try:
-        if not args.skip_full:
-            result.update(full_backfill(args, domain, out, scenarios))
-        if not args.skip_incremental:
-            result.update(incremental(args, domain, out, scenarios))
-        if args.seed_scale > 0:
-            result.update(seed_comparison(args, domain, out, scenarios))
+        with spark_for_runs(args, out) as spark:
+            if not args.skip_full:
+                result.update(full_backfill(args, spark, domain, out, scenarios))
+            if not args.skip_incremental:
+                result.update(incremental_and_seed(args, spark, domain, out, scenarios))
     except BenchFailure as error:
         print_failure(error)
         print(json.dumps({"ok": False, "domain": domain.group, "error": str(error),
@@ -373,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                 scenario.drop_data()
 
     total = time.perf_counter() - began
-    result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS), overhead_goal=OVERHEAD_GOAL,
+    result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS, args.spark_server), overhead_goal=OVERHEAD_GOAL,
                   incremental_goal=INCREMENTAL_GOAL, dims_state_goal=STATE_GOAL)
     print_summary(result, args)
     print(json.dumps(result, default=str), flush=True)

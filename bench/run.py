@@ -37,6 +37,7 @@ from lakehouse_cli import (
     REPO,
     BenchFailure,
     Scenario,
+    Spark,
     add_run_arguments,
     baseline_and_backfill,
     check_run_arguments,
@@ -45,6 +46,7 @@ from lakehouse_cli import (
     new_days_fields,
     print_failure,
     ratio,
+    spark_for_runs,
     time_new_days,
 )
 from measure import environment, print_environment, print_footer, progress, run_fields
@@ -78,9 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
+def full_backfill(args, spark: Spark, out: Path, scenarios: list[Scenario]) -> dict:
     """Scenario 3 (and 1): one dataset, the plain baseline, then the Dagster backfill of it all."""
-    scenario = Scenario("full", out / "full", args.spark_master or None, args.run_timeout)
+    scenario = Scenario("full", out / "full", spark, args.run_timeout)
     scenarios.append(scenario)
     first = FIRST_PARTITION
     last = FULL_END if args.days is None else first + timedelta(days=args.days - 1)
@@ -103,7 +105,7 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
         "overhead_ratio": ratio(dag.seconds, base.seconds),
         "dagster_backfill_seconds": round(dag.seconds, 2),
         "baseline_seconds": round(base.seconds, 2),
-        "baseline_spark_job_seconds": job_seconds(scenario.spark_events(base.name)),
+        "baseline_spark_job_seconds": job_seconds(scenario.jobs(base)[0]),
         "rows_per_second": round(lines / dag.seconds, 1),
         "landing_lines": lines,
         "full_scale": args.scale,
@@ -122,9 +124,9 @@ def full_backfill(args, out: Path, scenarios: list[Scenario]) -> dict:
     }
 
 
-def incremental(args, out: Path, scenarios: list[Scenario]) -> dict:
+def incremental(args, spark: Spark, out: Path, scenarios: list[Scenario]) -> dict:
     """Scenario 2: one new day after a short and after a long history, same daily density, one warehouse."""
-    scenario = Scenario("incremental", out / "incremental", args.spark_master or None, args.run_timeout)
+    scenario = Scenario("incremental", out / "incremental", spark, args.run_timeout)
     scenarios.append(scenario)
     short_day = new_day(FIRST_PARTITION, SHORT_HISTORY_YEARS, args.days)
     long_day = new_day(FIRST_PARTITION, args.history_years, args.days)
@@ -149,15 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
 
     env = environment(REPO)
-    print_environment(env, args.spark_master, out)
+    print_environment(env, args.spark_master, out, args.spark_server)
 
     result: dict = {"ok": False}
     scenarios: list[Scenario] = []
     try:
-        if not args.skip_full:
-            result.update(full_backfill(args, out, scenarios))
-        if not args.skip_incremental:
-            result.update(incremental(args, out, scenarios))
+        with spark_for_runs(args, out) as spark:
+            if not args.skip_full:
+                result.update(full_backfill(args, spark, out, scenarios))
+            if not args.skip_incremental:
+                result.update(incremental(args, spark, out, scenarios))
     except BenchFailure as error:
         print_failure(error)
         print(json.dumps({"ok": False, "error": str(error), "git_commit": env["git_commit"]}))
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                 scenario.drop_data()
 
     total = time.perf_counter() - began
-    result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS),
+    result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS, args.spark_server),
                   overhead_goal=OVERHEAD_GOAL, incremental_goal=INCREMENTAL_GOAL)
     print("\nsummary:")
     if "overhead_ratio" in result:

@@ -42,14 +42,18 @@ class Job:
     kind: str  # "rules", "writes" or "other"
 
 
-def read_jobs(folder: Path) -> tuple[list[Job], float | None]:
-    """Every finished Spark job of the applications logged under `folder`, and when the first driver was up."""
+def read_jobs(folder: Path, window: tuple[float, float] | None = None) -> tuple[list[Job], float | None]:
+    """Every finished Spark job of the applications logged under `folder` (only those inside `window`,
+    epoch seconds, when given: a shared server's log holds every run's), and when the first driver was up."""
     jobs, ready = [], None
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("appstatus", "."))):
         descriptions, started = {}, {}
         with path.open(errors="replace") as handle:
             for line in handle:
-                event = json.loads(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:  # a running server's log can end in a line still being written
+                    continue
                 name = event.get("Event", "")
                 if name == "SparkListenerBlockManagerAdded" and ready is None:  # the driver's, first
                     ready = event["Timestamp"] / 1000
@@ -64,6 +68,8 @@ def read_jobs(folder: Path) -> tuple[list[Job], float | None]:
                 elif name == "SparkListenerJobEnd" and event["Job ID"] in started:
                     begin, kind = started.pop(event["Job ID"])
                     jobs.append(Job(begin, event["Completion Time"] / 1000, kind))
+    if window is not None:
+        jobs = [job for job in jobs if window[0] <= job.start and job.end <= window[1]]
     return jobs, ready
 
 
@@ -109,6 +115,6 @@ def time_split(wall: float, run: tuple[float, float], steps: dict[str, tuple[flo
     return split
 
 
-def job_seconds(folder: Path) -> float:
-    """Seconds during which any Spark job logged under `folder` ran (a baseline's Spark work)."""
-    return round(union_seconds([(job.start, job.end) for job in read_jobs(folder)[0]]), 1)
+def job_seconds(jobs: list[Job]) -> float:
+    """Seconds during which any of `jobs` ran (a baseline's Spark work)."""
+    return round(union_seconds([(job.start, job.end) for job in jobs]), 1)
