@@ -140,3 +140,26 @@ def test_runs_through_spark_connect(connect_server, spark):
     assert_outputs(spark, home)
     log = (home / "spark-server" / "server.log").read_text()
     assert " INFO " not in log  # warnings only: a server's log does not grow by every job
+    assert count_through_connect(url, home / "counted") == "rows=7 is_streaming_asks=0"
+
+
+# In its own process: a Connect session in the test process would switch pyspark there to Connect mode.
+COUNT_SCRIPT = """
+import sys
+from pyspark.sql import Observation, SparkSession
+from lakehouse.resources.parquet_io_manager import _counting
+session = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+asks, analyze = [], session.client._analyze
+session.client._analyze = lambda method, **kw: (asks.append(method), analyze(method, **kw))[1]
+counter = Observation("rows")
+_counting(session.range(7), counter).write.parquet(sys.argv[2])
+print(f"rows={counter.get['rows']} is_streaming_asks={asks.count('is_streaming')}")
+"""
+
+
+def count_through_connect(url: str, out: Path) -> str:
+    """The IO manager's row counter on Connect: the count, and how often the server was asked if the frame streams."""
+    done = subprocess.run([sys.executable, "-c", COUNT_SCRIPT, url, str(out)], env=cli_env(out.parent, **LOOPBACK),
+                          cwd=REPO, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
