@@ -435,7 +435,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, defaul
                         help="run everything against ONE local Spark Connect server with that master "
                         "(`lakehouse spark-server`), started here: warm Spark after the first run, as "
                         "`make bench-quick` uses it; the figures then measure warm runs, and the time split "
-                        "counts every Spark job as 'other': Connect jobs carry no call site)")
+                        "counts every Spark job as 'other': Connect jobs carry no call site")
     # Generous: rainforest's untimed 4-year history backfill is one long subprocess.
     parser.add_argument("--run-timeout", type=float, default=7200,
                         help="seconds before any one subprocess is killed (default: %(default)s)")
