@@ -11,7 +11,9 @@ row accounting (in = valid + rejected) is `quality.rules.row_accounting`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextvars
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
@@ -25,6 +27,28 @@ DUPLICATE_KEY = "duplicate_key"
 REASON = "_reject_reason"  # the failed rules' reasons, ';'-joined; null when the row is valid
 _FOUND = "_reject_found_"  # prefix of the lookup flags added by `flag_found`
 _JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"}
+# The frames `split` persisted inside the current `released()` block (None outside any).
+_PERSISTED: contextvars.ContextVar[list[DataFrame] | None] = contextvars.ContextVar("persisted", default=None)
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Unpersist, when the block ends, the judged rows every `split(..., persist=True)` in it cached.
+
+    Only those: `catalog.clearCache()` empties the cache manager every session of the Spark
+    application shares, so on a Spark Connect server (or any Spark that several runs use at
+    once) it would drop the caches of other runs' steps while they still read them.
+    """
+    token = _PERSISTED.set([])
+    try:
+        yield
+    finally:
+        for frame in _PERSISTED.get() or []:
+            frame.unpersist()
+        try:
+            _PERSISTED.reset(token)
+        except ValueError:  # a generator closed from another context: that context never saw the block
+            pass
 
 
 def reasons(rules: Sequence[Rule]) -> Column:
@@ -95,7 +119,8 @@ def split(
     keep one survivor, the first by (passes the other rules first, then `order`): make `order`
     total for a deterministic survivor; a valid row always wins over a broken one.
     `persist`: when both halves are written by separate Spark jobs, cache the judged rows on disk
-    so lookups and the de-duplication sort run once; the caller releases the cache when done.
+    so lookups and the de-duplication sort run once; the cache is released at the end of the
+    enclosing `released()` block (outside one, by the caller).
     """
     checked = frame.withColumn(REASON, reasons(rules))
     if key:
@@ -108,4 +133,7 @@ def split(
         checked = checked.withColumn(REASON, F.when(joined != "", joined))
     if persist:
         checked = checked.persist(StorageLevel.DISK_ONLY)
+        held = _PERSISTED.get()
+        if held is not None:
+            held.append(checked)
     return checked.where(F.col(REASON).isNull()), checked.where(F.col(REASON).isNotNull())

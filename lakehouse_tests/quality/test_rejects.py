@@ -2,9 +2,20 @@
 
 from datetime import date
 
+from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
-from lakehouse.quality.rejects import DUPLICATE_KEY, REASON, flag_found, missing, null_key_rules, record_json, split
+from lakehouse.quality import rejects
+from lakehouse.quality.rejects import (
+    DUPLICATE_KEY,
+    REASON,
+    flag_found,
+    missing,
+    null_key_rules,
+    record_json,
+    released,
+    split,
+)
 
 D1, D2 = date(2024, 1, 1), date(2024, 1, 2)
 ROWS = "id int, name string, qty int, day date"
@@ -48,3 +59,17 @@ def test_lookups_and_the_record_as_received(spark):
     ]
     anywhere = flag_found(frame, "id", known, "id")
     assert sorted(r["name"] for r in anywhere.where(missing("id")).collect()) == []
+
+
+def test_released_unpersists_only_the_judged_rows_its_block_cached(spark):
+    frame = spark.createDataFrame([(1, "a", 1, D1), (1, "b", 2, D1)], ROWS)
+    other = spark.createDataFrame([(9, "z", 9, D2)], ROWS).persist()  # e.g. another step's cache
+    with released():
+        valid, rejected = split(frame, [], key=["id"], order=[F.col("name")], persist=True)
+        held = list(rejects._PERSISTED.get())
+        assert [r["name"] for r in valid.collect()] == ["a"] and [r["name"] for r in rejected.collect()] == ["b"]
+        assert [f.storageLevel for f in held] == [StorageLevel.DISK_ONLY]  # asked of Spark's cache manager
+    assert [f.storageLevel for f in held] == [StorageLevel.NONE]  # the block's judged rows, released
+    assert other.storageLevel == StorageLevel.MEMORY_AND_DISK_DESER  # not what someone else cached
+    assert rejects._PERSISTED.get() is None  # outside any block, nothing is tracked
+    other.unpersist()

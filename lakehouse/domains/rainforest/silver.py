@@ -11,6 +11,7 @@ from lakehouse.domains.rainforest.transforms.dimensions import SPECS, build_dime
 from lakehouse.domains.rainforest.transforms.facts import build_facts
 from lakehouse.domains.rainforest.contracts.keys import DAILY, bronze, silver
 from lakehouse.domains.rainforest.contracts.upstream import STATE, TABLES
+from lakehouse.quality.rejects import released
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
 
@@ -33,16 +34,9 @@ _DIMENSION_INPUTS = [name for name, table in TABLES.items() if table.kind == STA
 
 
 def _outputs(built: dict[str, DataFrame], names) -> Iterator[Output]:
-    """Each output in turn (the IO manager writes it as it is yielded), then the cache released.
-
-    `rejects.split` caches each table's judged rows, shared by its valid and its rejected half;
-    they are only needed until the last output is written.
-    """
-    try:
-        for name in names:
-            yield Output(built[name], output_name=name)
-    finally:
-        next(iter(built.values())).sparkSession.catalog.clearCache()
+    """Each output in turn: the IO manager writes it as it is yielded."""
+    for name in names:
+        yield Output(built[name], output_name=name)
 
 
 def _out(name: str, description: str, column: str, key: tuple[str, ...] | None = None) -> AssetOut:
@@ -81,9 +75,12 @@ def silver_dimensions(
         appuser=appuser, buyer=buyer, seller=seller, category=category, brand=brand, manufacturer=manufacturer,
         product=product, productcategory=productcategory, sellerproduct=sellerproduct,
     )  # fmt: skip
-    built = build_dimensions(histories, first, last)
-    built["dimension_rejects"] = built.pop("rejects")
-    yield from _outputs(built, DIMENSIONS)
+    # `rejects.split` caches each table's judged rows, shared by its valid and its rejected half:
+    # needed until the last output is written.
+    with released():
+        built = build_dimensions(histories, first, last)
+        built["dimension_rejects"] = built.pop("rejects")
+        yield from _outputs(built, DIMENSIONS)
 
 
 @multi_asset(
@@ -94,6 +91,7 @@ def silver_dimensions(
 )
 def silver_facts(orders: DataFrame, orderitem: DataFrame, clickstream: DataFrame, product: DataFrame):
     """Model the day's orders, items and events into facts; rows breaking a rule are rejected."""
-    built = build_facts(orders, orderitem, clickstream, product)
-    built["fact_rejects"] = built.pop("rejects")
-    yield from _outputs(built, FACTS)
+    with released():
+        built = build_facts(orders, orderitem, clickstream, product)
+        built["fact_rejects"] = built.pop("rejects")
+        yield from _outputs(built, FACTS)
