@@ -17,6 +17,9 @@ PG_JAR := /usr/share/java/postgresql.jar
 # This jar (built here from source, never committed) sets permissions through java.nio instead.
 LOCALFS_SRC := lakehouse/resources/hadoop/NioLocalFileSystem.java
 LOCALFS_JAR := $(JARS_DIR)/lakehouse-localfs.jar
+# The classes a local Spark driver loads, archived for the JVM to map at start (AppCDS, ~190 MB,
+# never committed): ~8 s off every cold driver start. Built for this JDK and driver classpath.
+CLASS_ARCHIVE := $(JARS_DIR)/spark-classes.jsa
 
 LAKEHOUSE_HOME ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(CURDIR)/.dagster
@@ -47,7 +50,7 @@ $(VENV_STAMP): pyproject.toml $(wildcard setup.cfg)
 	$(PY) -m pip install -e '.[test]'
 	touch $@
 
-jars: $(JARS_DIR)/.s3a-extracted $(LOCALFS_JAR)
+jars: $(JARS_DIR)/.s3a-extracted $(LOCALFS_JAR) $(CLASS_ARCHIVE)
 	@for j in $(S3A_JARS); do test -s $(JARS_DIR)/$$j || { echo "error: $(JARS_DIR)/$$j missing; rm -rf $(JARS_DIR) and retry" >&2; exit 1; }; done
 	@if [ -f $(PG_JAR) ]; then ln -sfn $(PG_JAR) $(JARS_DIR)/postgresql.jar; fi
 	@ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, - > $(JARS_DIR)/classpath.tmp
@@ -61,6 +64,12 @@ $(LOCALFS_JAR): $(LOCALFS_SRC) $(VENV_STAMP)
 	hadoop=$$($(PY) -c "import glob, os, pyspark; print(glob.glob(os.path.join(os.path.dirname(pyspark.__file__), 'jars', 'hadoop-client-api-*.jar'))[0])"); \
 	javac --release 17 -nowarn -cp "$$hadoop" -d "$$tmp" $(LOCALFS_SRC); \
 	jar cf $@.tmp -C "$$tmp" . && mv -f $@.tmp $@
+
+# Rebuilt with the jar on the driver's classpath (an archive is only valid for that classpath).
+$(CLASS_ARCHIVE): $(LOCALFS_JAR) $(JARS_DIR)/.s3a-extracted $(VENV_STAMP) lakehouse/resources/spark_classes.py
+	@echo "building $@ (the classes a Spark driver loads, for faster starts; ~1 min)"
+	LAKEHOUSE_SPARK_JARS="$$(ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, -)" $(PY) -m lakehouse.resources.spark_classes $@.tmp
+	mv -f $@.tmp $@
 
 $(JARS_DIR)/.s3a-extracted:
 	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 found" >&2; exit 1; }

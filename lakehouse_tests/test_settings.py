@@ -114,3 +114,17 @@ def test_local_filesystem_jar_goes_on_the_driver_classpath(tmp_path):
     # A cluster's executors do not have the jar: they keep Hadoop's own local filesystem.
     cluster = spark_conf(Settings.from_env({"LAKEHOUSE_SPARK_JARS": str(jar), "LAKEHOUSE_SPARK_MASTER": "spark://h:7077"}))
     assert "spark.hadoop.fs.file.impl" not in cluster
+
+
+def test_class_archive_beside_the_jars_starts_local_drivers(tmp_path):
+    jar = tmp_path / "lakehouse-localfs.jar"
+    jar.write_text("")
+    env = {"LAKEHOUSE_SPARK_JARS": str(jar)}
+    assert "spark.driver.extraJavaOptions" not in spark_conf(Settings.from_env(env))  # none built yet
+    (tmp_path / "spark-classes.jsa").write_text("")
+    archive = f"-XX:SharedArchiveFile={tmp_path / 'spark-classes.jsa'}"
+    assert spark_conf(Settings.from_env(env))["spark.driver.extraJavaOptions"] == archive
+    # A cluster's driver runs elsewhere, and LAKEHOUSE_SPARK_CONF's own JVM options win.
+    assert "spark.driver.extraJavaOptions" not in spark_conf(Settings.from_env({**env, "LAKEHOUSE_SPARK_MASTER": "spark://h:7077"}))
+    mine = spark_conf(Settings.from_env({**env, "LAKEHOUSE_SPARK_CONF": "spark.driver.extraJavaOptions=-Xss4m"}))
+    assert mine["spark.driver.extraJavaOptions"] == "-Xss4m"

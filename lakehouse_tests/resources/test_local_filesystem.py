@@ -5,7 +5,7 @@ import stat
 
 from pyspark.sql import functions as F
 
-from lakehouse.resources.spark import LOCALFS_CLASS
+from lakehouse.resources.spark import CLASS_ARCHIVE, LOCALFS_CLASS
 
 
 def _modes(root) -> dict[str, set[int]]:
@@ -32,3 +32,12 @@ def test_session_writes_through_the_nio_local_filesystem(spark, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert _modes(tmp_path / "table") == {"dirs": {0o777 & ~umask}, "files": {0o666 & ~umask}}
+
+
+def test_session_driver_starts_from_the_class_archive(spark):
+    """`make jars` built the archive beside the jars and the conf hands it to the driver JVM."""
+    jvm = spark.sparkContext._jvm
+    arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    archives = [a for a in arguments if a.startswith("-XX:SharedArchiveFile=")]
+    assert [os.path.basename(a) for a in archives] == [CLASS_ARCHIVE], "run `make jars` to build the class archive"
+    assert os.path.isfile(archives[0].split("=", 1)[1])
