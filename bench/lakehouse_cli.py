@@ -11,7 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -258,18 +258,24 @@ class NewDays:
     backfills: list[Measured]  # [first, short_day) in one run, then (short_day, long_day)
     splits: dict[str, dict | None] = field(default_factory=dict)  # each timed day's last run, split
     breakdowns: list[dict | None] = field(default_factory=list)  # `dagster_breakdown` of the first backfill, short day's last run
+    after_first: dict = field(default_factory=dict)  # what `after_first` returned
 
 
-def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int) -> NewDays:
+def time_new_days(
+    scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int,
+    after_first: Callable[[], dict] | None = None,
+) -> NewDays:
     """One new day after a short and after a long history, both grown in ONE warehouse from one landing.
 
     Backfill [first, short_day) in one run, time `short_day` (`repeats` runs: a re-run is
     idempotent), backfill the days up to `long_day`, time `long_day`. So the two timed days see the
     same landing files, and differ only in how much history the warehouse holds; and the short
-    history is built once, not twice (it is the first part of the long one).
+    history is built once, not twice (it is the first part of the long one). `after_first` is
+    called once the first backfill has run (the warehouse then holds exactly [first, short_day)),
+    e.g. to compare its tables with a baseline over the same days; its figures are kept.
     """
     runs: dict[date, list[Measured]] = {short_day: [], long_day: []}
-    backfills, splits, breakdowns = [], {}, []
+    backfills, splits, breakdowns, figures = [], {}, [], {}
     start = first
     for day in (short_day, long_day):
         progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} in one run")
@@ -279,6 +285,8 @@ def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: da
             breakdowns.append(dagster_breakdown(scenario, backfills[-1]))
             print_breakdown(f"{scenario.name} backfill {start}...{day - timedelta(days=1)}",
                             backfills[-1].seconds, breakdowns[-1])  # fmt: skip
+            if after_first is not None:
+                figures = after_first()
         for repeat in range(1, repeats + 1):
             measured = scenario.materialize(f"day_{day}_run{repeat}", day)
             runs[day].append(measured)
@@ -290,7 +298,7 @@ def time_new_days(scenario: Scenario, first: date, short_day: date, long_day: da
         if day == short_day:
             breakdowns.append(breakdown)
         start = day + timedelta(days=1)
-    return NewDays(runs[short_day], runs[long_day], backfills, splits, breakdowns)
+    return NewDays(runs[short_day], runs[long_day], backfills, splits, breakdowns, figures)
 
 
 def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: tuple[int, int]) -> dict:

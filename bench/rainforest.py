@@ -214,7 +214,16 @@ def incremental_and_seed(args, spark: Spark, domain: Domain, out: Path, scenario
     progress(f"{scenario.name}: baseline (plain PySpark, with the checks' rules) over the first year {first}..{short_day - timedelta(days=1)}")
     base = scenario.baseline(first, short_day - timedelta(days=1))
     progress(f"{scenario.name}: baseline {base.seconds:.1f} s, peak RSS {base.peak_rss_mb:,.0f} MB")
-    measured = time_new_days(scenario, first, short_day, long_day, args.repeats)
+
+    def first_year() -> dict:
+        """The first year's tables against its baseline (the same days); with --skip-full, also the storage figures."""
+        match = compare_rows(table_rows(scenario.warehouse, domain.tables), table_rows(scenario.baseline_out, domain.tables))
+        found = {"incremental_outputs_match_baseline": match}
+        if args.skip_full:  # the full scenario's storage figures, from this year instead
+            found.update(dims_storage(scenario, domain.tables, short_day - timedelta(days=1), year_days))
+        return found
+
+    measured = time_new_days(scenario, first, short_day, long_day, args.repeats, first_year)
     fields = new_days_fields(measured, short_day, long_day, (args.history_years, SHORT_HISTORY_YEARS))
 
     year, (year_breakdown, day_breakdown) = measured.backfills[0], measured.breakdowns
@@ -229,6 +238,7 @@ def incremental_and_seed(args, spark: Spark, domain: Domain, out: Path, scenario
     return {
         "rainforest_incremental_ratio": fields["incremental_ratio"],
         **fields,
+        **measured.after_first,
         "incremental_density": args.density,
         "incremental_days_per_year": args.days or "calendar",
         "incremental_upstream_rows": lines,
@@ -267,7 +277,8 @@ def print_summary(result: dict, args) -> None:
               f"({result['order_items']:,} order items, scale {result['full_scale']:g})")
         print(f"  peak_rss_mb                        {result['peak_rss_mb']:,.0f} "
               f"(baseline {result['baseline_peak_rss_mb']:,.0f})")
-        print_storage(result, result["full_partitions"])
+    if "rainforest_dims_bytes_new" in result:  # from the full run, or with --skip-full the first incremental year
+        print_storage(result, result["full_partitions"] if "full_partitions" in result else result["seed_partitions"])
     if "incremental_ratio" in result:
         print(f"  rainforest_incremental_ratio       {result['incremental_ratio']:.3f} "
               f"({verdict(result['incremental_ratio'], INCREMENTAL_GOAL)}): "

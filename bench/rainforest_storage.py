@@ -32,7 +32,7 @@ def dims_storage(scenario: Scenario, tables: tuple[str, ...], last: date, days: 
     folders = [scenario.warehouse / table for table in dims]
     stored, versions = footprint(folders, checkpoints=True), footprint(folders)
     copies = scenario.home / "state_copy"
-    progress(f"full: one day's state ({last}) of {len(dims)} dimensions and bridges (bench/state_copy.py)")
+    progress(f"{scenario.name}: one day's state ({last}) of {len(dims)} dimensions and bridges (bench/state_copy.py)")
     scenario.bench_script("state_copy", "state_copy.py", "--warehouse", str(scenario.warehouse),
                           "--out", str(copies), "--day", last.isoformat())  # fmt: skip
     state = footprint([copies / table for table in dims])
