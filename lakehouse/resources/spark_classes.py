@@ -10,17 +10,22 @@ rebuilt by `make jars` whenever the local filesystem jar (part of that classpath
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from pyspark import SparkContext, StorageLevel
-from pyspark.sql import SparkSession, Window
+from pyspark.sql import Observation, SparkSession, Window
 from pyspark.sql import functions as F
 
+from lakehouse.quality import rejects
+from lakehouse.quality.rules import mean_below, no_duplicates
 from lakehouse.resources.spark import spark_conf
 from lakehouse.settings import Settings
+from lakehouse.versioning import Versioned, track
+from lakehouse.versioning.as_of import AS_OF, join_as_of, latest, states_at
 
 
 def _workload(spark: SparkSession, folder: str) -> None:
@@ -43,6 +48,28 @@ def _workload(spark: SparkSession, folder: str) -> None:
     back = spark.read.parquet(out).localCheckpoint()
     back.where(F.col("total") > 0).groupBy("day").count().collect()
     cached.unpersist()
+    _foundation(spark)
+
+
+def _foundation(spark: SparkSession) -> None:
+    """The shared mechanisms' own plans: versions by timestamp and by comparison, as-of reads, rejects, rules."""
+    first, second = datetime.date(2024, 1, 1), datetime.date(2024, 1, 2)
+    rows = spark.createDataFrame(
+        [(1, "a", datetime.datetime(2024, 1, 1, 10)), (1, "b", datetime.datetime(2024, 1, 2, 9)), (None, "c", None)],
+        "id int, name string, updated timestamp",
+    )
+    timed = Versioned(key=("id",), columns=("id", "name", "updated"), changed_at="updated")
+    versions = track.by_timestamp(rows, None, timed, first, second).localCheckpoint()
+    days = spark.createDataFrame([(first,), (second,)], f"{AS_OF} date")
+    extracts = rows.select("id", "name", F.coalesce(F.to_date("updated"), F.lit(first)).alias(AS_OF))
+    compared = track.by_comparison(extracts, days, None, Versioned(key=("id",), columns=("id", "name")))
+    events = spark.createDataFrame([(1, second), (2, first)], "id int, day date")
+    joined = join_as_of(events, "day", versions, timed.key, [("id", "id")], ["name"])
+    valid, rejected = rejects.split(joined, rejects.null_key_rules(["name"]), key=["id"], order=[F.col("day")], persist=True)
+    for frame in (compared, states_at(versions, timed.key, days), latest(versions, timed.key), valid, rejected):
+        frame.observe(Observation("rows"), F.count(F.lit(1)).alias("rows")).collect()
+    no_duplicates(["id"]).by(joined, "day", [first.isoformat()])
+    mean_below("id", 100.0).by(joined, "day", [first.isoformat()])
 
 
 def build(target: Path) -> None:
