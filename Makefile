@@ -30,7 +30,7 @@ RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$
 
 help:
 	@echo "make venv        create .venv and install the package with test extras"
-	@echo "make jars        provision offline Spark jars (s3a, JDBC) into .jars/"
+	@echo "make jars        provision offline Spark jars (s3a, JDBC) and the driver class archive into .jars/"
 	@echo "make demo        run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
 	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
 	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
