@@ -39,15 +39,18 @@ def released() -> Iterator[None]:
     application shares, so on a Spark Connect server (or any Spark that several runs use at
     once) it would drop the caches of other runs' steps while they still read them.
     """
-    token = _PERSISTED.set([])
+    held: list[DataFrame] = []
+    token = _PERSISTED.set(held)
     try:
         yield
     finally:
-        for frame in _PERSISTED.get() or []:
+        # `held`, not the variable: an asset's generator may be resumed in another context than
+        # the one its block began in, and there the variable does not hold this block's list.
+        for frame in held:
             frame.unpersist()
         try:
             _PERSISTED.reset(token)
-        except ValueError:  # a generator closed from another context: that context never saw the block
+        except ValueError:  # ended in another context, which never saw the block begin
             pass
 
 
