@@ -25,9 +25,9 @@ LOCALFS_JAR = "lakehouse-localfs.jar"
 LOCALFS_CLASS = "lakehouse.hadoop.NioLocalFileSystem"
 # Built by `make jars` beside the jars (lakehouse.resources.spark_classes): the classes a local
 # driver loads, pre-parsed for the JVM to map at start (AppCDS). A driver loads ~20k classes from
-# Spark's jars; reading and verifying them is ~6 s of every cold start here (18 s to a first write
-# without the archive, 11 s with it). A JVM that cannot use the archive (another JDK) warns and
-# starts as before.
+# Spark's jars; reading and verifying them is ~8 s of every cold start here (a session and its
+# first write: 22 s without the archive, 14 s with it). A JVM that cannot use the archive
+# (another JDK) warns and starts as before.
 CLASS_ARCHIVE = "spark-classes.jsa"
 
 
