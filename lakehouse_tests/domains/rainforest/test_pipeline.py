@@ -196,6 +196,9 @@ def csv_run(tmp_path_factory, spark, landing):
     """One range run 2024-01-01..2024-01-04 from the CSV exports."""
     home = home_with(tmp_path_factory, landing, "rainforest-csv")
     defs = build_definitions(Settings(home=home, spark_master="local[2]"))
+    # The session is shared: what earlier tests cached is no concern of this run's, whose own
+    # caches test_silver_releases_the_rows_it_cached counts.
+    spark.catalog.clearCache()
     return home, run(defs, DAYS[0], DAYS[-1])
 
 
