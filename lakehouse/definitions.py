@@ -8,6 +8,7 @@ from dagster import Definitions, EnvVar, in_process_executor
 from dagster_aws.s3 import S3Resource
 
 from lakehouse.domains import DOMAINS
+from lakehouse.resources.file_drop import DropFolder
 from lakehouse.resources.landing import LandingFiles
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
 from lakehouse.resources.jdbc import JdbcTables
@@ -43,14 +44,23 @@ def build_resources(settings: Settings) -> dict:
     }
     for name, domain in DOMAINS.items():
         if hasattr(domain, "SOURCE_RESOURCE"):
-            resources[domain.SOURCE_RESOURCE] = table_source(settings, name, domain.SOURCE_SCHEMA)
+            folder = getattr(domain, "SOURCE_FOLDER", name)
+            resources[domain.SOURCE_RESOURCE] = table_source(settings, name, domain.SOURCE_SCHEMA, folder)
+        if hasattr(domain, "DROP_RESOURCE"):
+            resources[domain.DROP_RESOURCE] = drop_folder(settings, name, domain)
     return resources
 
 
-def table_source(settings: Settings, domain: str, db_schema: str) -> TableSource:
-    """The domain's app database when LAKEHOUSE_<DOMAIN>_DB_URL is set, else its CSV exports."""
+def drop_folder(settings: Settings, name: str, domain) -> DropFolder:
+    """The drop folder landing/<domain>/ of a domain fed by files, its ledger in $LAKEHOUSE_HOME/<domain>/."""
+    ledger = str(settings.home / name / "ledger.sqlite")
+    return DropFolder(root=str(settings.landing_root / name), ledger_path=ledger, **domain.LEDGER)
+
+
+def table_source(settings: Settings, domain: str, db_schema: str, folder: str | None = None) -> TableSource:
+    """The domain's app database when LAKEHOUSE_<DOMAIN>_DB_URL is set, else its CSV exports (in `folder`)."""
     if domain not in settings.database_domains:
-        return CsvTables(root=str(settings.landing_root), domain=domain)
+        return CsvTables(root=str(settings.landing_root), domain=folder or domain)
     variable = settings.database_url_variable(domain)
     return JdbcTables(
         # Bound, not copied: the URL (and PGPASSWORD) may hold a password, kept out of the UI.

@@ -23,7 +23,7 @@ from lakehouse.settings import Settings
 def ensure_landing(settings: Settings, domain: str) -> None:
     """Generate sample data unless the landing folder already holds files (e.g. the real Kaggle file)."""
     folder = settings.landing_root / domain
-    if any(folder.glob("*.csv")):
+    if any(folder.glob(getattr(DOMAINS[domain], "LANDING_FILES", "*.csv"))):
         print(f"{domain}: using the files already in {folder}")
         return
     report = GENERATORS[domain](folder)

@@ -9,15 +9,28 @@ from dagster import (
     AssetIn,
     BetaWarning,
     DailyPartitionsDefinition,
+    MonthlyPartitionsDefinition,
     TimeWindowPartitionMapping,
 )
 
-from lakehouse.resources.parquet_io_manager import LOAD_MODE
+from lakehouse.resources.parquet_io_manager import COMMITTED, LOAD_MODE
+
+MONTH_FORMAT = "%Y-%m"  # a monthly partition key, e.g. 2024-01 (the value of a `*_month` column)
 
 
 def daily(start_date: str) -> DailyPartitionsDefinition:
     """Daily UTC partitions from `start_date`, open-ended so schedules can add each new day."""
     return DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
+
+
+def monthly(start_month: str) -> MonthlyPartitionsDefinition:
+    """Monthly UTC partitions keyed `YYYY-MM` from `start_month`; a month exists once it has ended."""
+    return MonthlyPartitionsDefinition(start_date=start_month, fmt=MONTH_FORMAT, timezone="UTC")
+
+
+def committed_days(key: Sequence[str]) -> AssetIn:
+    """A coarser asset's days of a daily upstream: those materialized so far (a day no data named is empty)."""
+    return AssetIn(key=list(key), metadata={LOAD_MODE: COMMITTED})
 
 
 def _mapping(start_offset: int, end_offset: int) -> TimeWindowPartitionMapping:

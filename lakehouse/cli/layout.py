@@ -87,9 +87,10 @@ def discover(paths: Iterable[str], read_text: Callable[[str], str | None]) -> tu
             entry.has_schema |= rest[0] == SCHEMA_FILE
             entry.has_versioning |= rest[0] == VERSIONED_FILE
             entry.root_names.append(rest[0])
-        elif len(rest) == 2 and "=" in rest[0] and not _hidden(rest[0]):
-            entry.partitions.setdefault(rest[0], []).append(rest[1])
-        # Anything deeper, or inside a hidden folder, is not part of the layout.
+        elif len(rest) >= 2 and "=" in rest[0] and not any(map(_hidden, rest[:-1])):
+            # Deeper than one folder: a sub-partitioned table's `<column>=<value>/<sub>=<v>/part-*`.
+            entry.partitions.setdefault(rest[0], []).append("/".join(rest[1:]))
+        # Anything inside a hidden folder is not part of the layout.
 
     tables, skipped = [], []
     for folder, entry in sorted(folders.items()):

@@ -44,20 +44,33 @@ def run(args) -> int:
 
     if args.domain not in DOMAINS:
         raise CliError(f"unknown domain {args.domain!r}: registered are {', '.join(DOMAINS)}")
-    default_first, default_last = map(date.fromisoformat, DOMAINS[args.domain].DEMO_PARTITION_RANGE)
+    domain = DOMAINS[args.domain]
+    settings = Settings.from_env()
+    check_landing(settings, args.domain)
+    default_first, default_last = map(date.fromisoformat, domain.DEMO_PARTITION_RANGE)
+    if hasattr(domain, "waiting_days") and not (args.first or args.last):
+        from lakehouse.definitions import drop_folder
+
+        # A domain fed by dropped files runs over the days its waiting files name.
+        days = domain.waiting_days(drop_folder(settings, args.domain, domain))
+        if not days:
+            print(f"{args.domain}: no files waiting in {settings.landing_root / args.domain / 'to_process'}; nothing to run")
+            return 0
+        default_first, default_last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
     first, last = args.first or default_first, args.last or default_last
     if first > last:
         raise CliError(f"--from {first} is after --to {last}")
-    settings = Settings.from_env()
-    check_landing(settings, args.domain)
     return 0 if run_domain(settings, dagster_home(create=True), args.domain, first, last) else 1
 
 
 def check_landing(settings, domain: str) -> None:
     """A domain read from CSV exports needs some in its landing folder (one read from its database does not)."""
+    from lakehouse.domains import DOMAINS
+
     folder = settings.landing_root / domain
-    if domain not in settings.database_domains and not any(folder.glob("*.csv")):
-        state = "has no .csv files" if folder.is_dir() else "does not exist"
+    pattern = getattr(DOMAINS[domain], "LANDING_FILES", "*.csv")
+    if domain not in settings.database_domains and not any(folder.glob(pattern)):
+        state = f"has no {pattern} files" if folder.is_dir() else "does not exist"
         raise CliError(
             f"the landing folder {folder} {state}: put {domain}'s CSV files there (or set LAKEHOUSE_HOME "
             f"to the folder that holds landing/{domain}/), or generate sample data with "

@@ -1,7 +1,9 @@
 """Registered domains: one package each, exposing `defs` and `DEMO_PARTITION_RANGE`.
 
 A domain that reads an app database also exposes `SOURCE_RESOURCE` (the resource key its bronze
-uses) and `SOURCE_SCHEMA` (the database schema); definitions.py wires CSV exports or JDBC to it.
+uses) and `SOURCE_SCHEMA` (the database schema), and `SOURCE_FOLDER` when its CSV exports are not in
+landing/<domain>/; definitions.py wires CSV exports or JDBC to it. A domain fed by dropped files
+exposes `DROP_RESOURCE` and `LEDGER` (the `file_drop.DropFolder` of landing/<domain>/).
 """
 
 import warnings
@@ -13,9 +15,10 @@ from dagster import BetaWarning, PreviewWarning
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
 
-from lakehouse.domains import rainforest, superstore  # noqa: E402 (after the filters, which they need)
+from lakehouse.domains import rainforest, sales, superstore  # noqa: E402 (after the filters, which they need)
 
 DOMAINS = {
     "superstore": superstore,
     "rainforest": rainforest,
+    "sales": sales,
 }

@@ -174,10 +174,15 @@ def mean_below(column: str, threshold: float, group_by: Sequence[str] = (), samp
 
 
 def rows_satisfy(condition: str, key_columns: Sequence[str], sample: int = SAMPLE) -> Rule:
-    """Every row satisfies the SQL `condition`; a null result counts as a failure."""
+    """Every row satisfies the SQL `condition`; a null result counts as a failure.
+
+    The condition is computed as a column before it filters, so it may hold window functions
+    (e.g. `x = max(x) OVER (PARTITION BY g)`), which a filter alone refuses.
+    """
 
     def evaluate(frame: DataFrame, column: str | None) -> dict:
-        violations = _by(frame, column).filter(~F.coalesce(F.expr(condition), F.lit(False)))
+        judged = _by(frame, column).withColumn("_rule_ok", F.coalesce(F.expr(condition), F.lit(False)))
+        violations = judged.filter(~F.col("_rule_ok"))
         counts = violations.groupBy(_BY).count().collect()
         samples = _samples(violations, key_columns, key_columns, sample) if counts else {}
         return {

@@ -29,12 +29,7 @@ class LandingFiles(ConfigurableResource):
         return os.path.join(self.root, domain)
 
     def read_csv(self, spark: SparkSession, domain: str, pattern: str = "*.csv") -> DataFrame:
-        """Every matching file as string columns, plus `_source_file`, `_absent_columns`, `_corrupt_record`.
-
-        Files may have different headers: each header group is read with its own schema and the
-        groups are unioned by name, so a column missing from one file is null there and listed in
-        that row's `_absent_columns` (a missing column is told apart from an empty value).
-        """
+        """Every matching file, as `read_csv_files` reads them."""
         folder = self.folder(domain)
         files = sorted(glob.glob(os.path.join(folder, pattern)))
         if not files:
@@ -42,31 +37,54 @@ class LandingFiles(ConfigurableResource):
                 f"no {pattern} files in {folder}: set LAKEHOUSE_HOME to the folder that holds "
                 f"landing/{domain}/, or generate sample data with `python -m lakehouse.datagen {domain}`"
             )
-        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for path in files:
-            header = _header(path)
-            if header:  # a zero-byte file has no rows to lose
-                groups[header].append(path)
-        if not groups:
+        frame = read_csv_files(spark, files)
+        if frame is None:
             raise LandingError(f"every {pattern} file in {folder} is empty")
-        all_columns = sorted({name for header in groups for name in header})
-        frames = []
-        for header, paths in groups.items():
-            schema = StructType([StructField(n, StringType()) for n in header])
-            schema = schema.add(CORRUPT, StringType())
-            frame = (
-                spark.read.schema(schema)
-                .option("header", True)
-                .option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CORRUPT)
-                .option("escape", '"')
-                .csv(paths)
-                .withColumn("_source_file", F.col("_metadata.file_path"))
-            )
-            absent = [name for name in all_columns if name not in header]
-            frame = frame.withColumn("_absent_columns", F.array(*[F.lit(n) for n in absent]).cast("array<string>"))
-            frames.append(frame)
-        return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+        return frame
+
+
+def read_csv_files(
+    spark: SparkSession, paths: list[str], fold: tuple[tuple[str, ...], str] | None = None
+) -> DataFrame | None:
+    """CSV files as string columns, plus `_source_file`, `_absent_columns`, `_corrupt_record` (None: all empty).
+
+    Files may have different headers: each header group is read with its own schema and the
+    groups are unioned by name, so a column missing from one file is null there and listed in
+    that row's `_absent_columns` (a missing column is told apart from an empty value).
+    `fold` = (known columns, name): every other column of a file is folded into one text column
+    `name`, `col=value, ...` in that file's header order (null when a file has no other column).
+    """
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for path in paths:
+        header = _header(path)
+        if header:  # a zero-byte file has no rows to lose
+            groups[header].append(path)
+    if not groups:
+        return None
+    known = fold[0] if fold else None
+    all_columns = sorted({name for header in groups for name in header if known is None or name in known})
+    frames = []
+    for header, group in groups.items():
+        schema = StructType([StructField(n, StringType()) for n in header])
+        schema = schema.add(CORRUPT, StringType())
+        frame = (
+            spark.read.schema(schema)
+            .option("header", True)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", CORRUPT)
+            .option("escape", '"')
+            .csv(group)
+            .withColumn("_source_file", F.col("_metadata.file_path"))
+        )
+        if fold:
+            others = [name for name in header if name not in known]
+            pairs = [F.concat(F.lit(f"{name}="), F.coalesce(F.col(name), F.lit(""))) for name in others]
+            frame = frame.withColumn(fold[1], F.concat_ws(", ", *pairs) if pairs else F.lit(None).cast("string"))
+            frame = frame.drop(*others)
+        absent = [name for name in all_columns if name not in header]
+        frame = frame.withColumn("_absent_columns", F.array(*[F.lit(n) for n in absent]).cast("array<string>"))
+        frames.append(frame)
+    return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
 def _header(path: str) -> tuple[str, ...]:

@@ -44,11 +44,13 @@ from lakehouse.resources.versioned_tables import CHECKPOINT, VERSIONED, MissingP
 
 SCHEMA_FILE = "_schema.json"
 PARTITION_EXPR = "partition_expr"  # asset metadata: the column that holds the partition key
+SUBPARTITIONS = "lakehouse/subpartitions"  # asset metadata: columns that split each partition into folders
 LOAD_MODE = "lakehouse/load"  # input metadata; "previous" = the partition just before the run
+COMMITTED = "committed"  # a LOAD_MODE: the upstream partitions committed so far, missing ones skipped
 PREVIEW_ROWS = 5
 
 
-__all__ = ["LOAD_MODE", "PARTITION_EXPR", "VERSIONED", "MissingPartitionsError", "ParquetIOManager"]
+__all__ = ["COMMITTED", "LOAD_MODE", "SUBPARTITIONS", "PARTITION_EXPR", "VERSIONED", "MissingPartitionsError", "ParquetIOManager"]
 
 
 def _counting(frame: DataFrame, counter: Observation) -> DataFrame:
@@ -107,7 +109,11 @@ class ParquetIOManager(ConfigurableIOManager):
                     # into one writer task; sorting lets each task write one day's file at a time.
                     tasks = int(obj.sparkSession.conf.get("spark.sql.shuffle.partitions"))
                     ordered = obj.repartition(tasks, column).sortWithinPartitions(column)
-                _counting(ordered, counter).write.mode("overwrite").partitionBy(column).parquet(staged)
+                # Sub-partitions only split a partition's files into folders (`<column>=<key>/store_id=1/`):
+                # the partition is still committed, replaced and read as one.
+                subpartitions = list(context.definition_metadata.get(SUBPARTITIONS) or [])
+                writer = _counting(ordered, counter).write.mode("overwrite")
+                writer.partitionBy(column, *subpartitions).parquet(staged)
                 written = store.partition_values(staged, column)
                 stray = sorted(written - set(keys))
                 if stray:
@@ -232,9 +238,14 @@ class ParquetIOManager(ConfigurableIOManager):
             return None
         if upstream_meta.get(VERSIONED):
             return self._load_history(context, table, column, keys, schema_json)
-        files = versioned_tables.require_committed(
-            store, table, column, keys, context.asset_key.to_user_string(), "needed by this run"
-        )
+        if context.definition_metadata.get(LOAD_MODE) == COMMITTED:
+            # Days never materialized hold nothing yet (e.g. no file has named them): read the others.
+            committed = store.committed_files(table, column, min(keys), max(keys))
+            files = [file for key in keys for file in committed.get(key, [])]
+        else:
+            files = versioned_tables.require_committed(
+                store, table, column, keys, context.asset_key.to_user_string(), "needed by this run"
+            )
         return read_files(spark, StructType.fromJson(json.loads(schema_json)), table, files)
 
     def _load_history(self, context: InputContext, table: str, column: str, keys: list[str], schema_json) -> DataFrame:

@@ -32,8 +32,12 @@ _WRITE_ID = re.compile(r"part-\d+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 
 def is_data_file(name: str) -> bool:
-    """A Parquet file a reader reads (hidden names, markers and schemas are not)."""
-    return not name.startswith(("_", ".")) and name.endswith(".parquet")
+    """A Parquet file a reader reads (hidden names, markers and schemas are not).
+
+    `name` may be a path inside a partition (`store_id=121/part-...`, a sub-partitioned table):
+    then no folder on the way may be hidden either.
+    """
+    return name.endswith(".parquet") and not any(part.startswith(("_", ".")) for part in name.split("/"))
 
 
 def marker_text(files: Iterable[str]) -> str:
@@ -49,7 +53,7 @@ def readable(names: Iterable[str], marker: Callable[[], str | None]) -> list[str
     earlier version's empty one) commits every file.
     """
     data = sorted(name for name in names if is_data_file(name))
-    writes = {match[1] if (match := _WRITE_ID.match(name)) else name for name in data}
+    writes = {match[1] if (match := _WRITE_ID.match(name.rsplit("/", 1)[-1])) else name for name in data}
     if len(writes) <= 1:
         return data
     text = marker()
@@ -66,6 +70,7 @@ class Storage(Protocol):
     def delete_tree(self, uri: str) -> None: ...
     def delete(self, uri: str) -> None: ...
     def children(self, uri: str) -> set[str]: ...
+    def tree(self, uri: str) -> set[str]: ...
     def replace_tree(self, src: str, dst: str) -> None: ...
     def commit_tree(self, src: str, dst: str) -> None: ...
     def committed_partitions(self, table: str, column: str, first: str, last: str) -> set[str]: ...
@@ -101,7 +106,7 @@ def _partition_columns(names: set[str]) -> set[str]:
 
 def folder_files(store: Storage, folder: str) -> list[str]:
     """The committed data files of one folder (a checkpoint, an unpartitioned table), as URIs."""
-    found = readable(store.children(folder), lambda: store.read_text(store.join(folder, MARKER)))
+    found = readable(store.tree(folder), lambda: store.read_text(store.join(folder, MARKER)))
     return [store.join(folder, name) for name in found]
 
 
@@ -111,7 +116,7 @@ def tidy(store: Storage, folder: str, partition: bool = True) -> None:
     `partition` False: an unpartitioned table's root, which an earlier version committed without
     a marker, so no marker there means nothing to tidy.
     """
-    names = store.children(folder)
+    names = store.tree(folder)
     if MARKER not in names:
         if partition:
             store.delete_tree(folder)
@@ -153,6 +158,14 @@ class LocalStorage:
         except FileNotFoundError:
             return set()
 
+    def tree(self, uri: str) -> set[str]:
+        """Every file below `uri`, as paths relative to it (`a=1/part-0.parquet`)."""
+        found = set()
+        for folder, _, files in os.walk(uri):
+            inside = os.path.relpath(folder, uri)
+            found |= {name if inside == "." else f"{inside}/{name}" for name in files}
+        return found
+
     def replace_tree(self, src: str, dst: str) -> None:
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         if not os.path.exists(dst):
@@ -168,7 +181,7 @@ class LocalStorage:
         shutil.rmtree(aside)
 
     def commit_tree(self, src: str, dst: str) -> None:
-        self.write_text(self.join(src, MARKER), marker_text(filter(is_data_file, self.children(src))))
+        self.write_text(self.join(src, MARKER), marker_text(filter(is_data_file, self.tree(src))))
         self.replace_tree(src, dst)
 
     def partition_values(self, table: str, column: str) -> set[str]:
@@ -253,6 +266,10 @@ class S3Storage:
             found |= {p["Prefix"][len(prefix):].rstrip("/") for p in page.get("CommonPrefixes", [])}
         return found
 
+    def tree(self, uri: str) -> set[str]:
+        prefix = self._key(uri).rstrip("/") + "/"
+        return {key[len(prefix) :] for key in self._keys(prefix)}
+
     def _copy_tree(self, src: str, dst: str) -> set[str]:
         """Copy every object under `src` to `dst`; their names relative to it (the marker excepted)."""
         src_prefix, dst_prefix = self._key(src).rstrip("/") + "/", self._key(dst).rstrip("/") + "/"
@@ -280,7 +297,7 @@ class S3Storage:
         # atomic), old files out. A kill before the marker leaves the old commit in force, one
         # after it the new; either way `readable` picks the listed files and `tidy` the rest.
         copied = self._copy_tree(src, dst)
-        self.write_text(self.join(dst, MARKER), marker_text(n for n in copied if "/" not in n and is_data_file(n)))
+        self.write_text(self.join(dst, MARKER), marker_text(n for n in copied if is_data_file(n)))
         self._delete_others(dst, copied | {MARKER})
         self.delete_tree(src)
 
@@ -301,7 +318,7 @@ class S3Storage:
             value, _, rest = key[len(prefix) :].partition("/")
             if value > last:
                 break
-            if value >= first and "/" not in rest:
+            if value >= first:  # `rest` may be inside a sub-partition folder
                 names.setdefault(value, []).append(rest)
         return names
 

@@ -1,0 +1,1 @@
+"""Contracts: columns, asset keys and partitions, pandera schemas (what other modules agree on)."""

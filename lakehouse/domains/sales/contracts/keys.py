@@ -1,0 +1,35 @@
+"""The sales domain's asset keys, group, partitions and resources."""
+
+from dagster import BackfillPolicy
+
+from lakehouse.partitions import daily, monthly
+
+GROUP = "sales"
+DAYS = daily("2024-01-01")
+MONTHS = monthly("2024-01")
+
+
+def bronze(table: str) -> list[str]:
+    return ["bronze", GROUP, table]
+
+
+def silver(table: str) -> list[str]:
+    return ["silver", GROUP, table]
+
+
+def gold(table: str) -> list[str]:
+    return ["gold", GROUP, table]
+
+
+TRANSACTIONS = bronze("transactions")
+ENRICHED = silver("enriched_sales")
+REJECTS = silver("rejects")
+FILES = silver("files")  # the run's files archived, with their row counts (the ledger's view)
+
+# A range is one run (single-run backfill), for daily and for monthly assets.
+DAILY = {"group_name": GROUP, "partitions_def": DAYS, "backfill_policy": BackfillPolicy.single_run()}
+MONTHLY = {"group_name": GROUP, "partitions_def": MONTHS, "backfill_policy": BackfillPolicy.single_run()}
+
+# Resources: the drop folder of store files (with its ledger) and the dimension tables.
+DROP = "sales_files"
+SOURCE = "sales_source"

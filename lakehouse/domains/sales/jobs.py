@@ -1,0 +1,86 @@
+"""The sales jobs (the day's files, the month's tables), the schedule, and the sensors that react to files.
+
+`sales_files_sensor` asks the drop folder which arrivals a run would take (no change to the
+folder or the ledger) and requests one `sales_daily` run over their days; its run key is the
+files' hashes, so the same files never launch twice. When a daily run succeeds,
+`sales_monthly_sensor` requests the months it touched, whose tables read every day of the month.
+"""
+
+import hashlib
+from datetime import date
+
+from dagster import (
+    AssetKey,
+    DagsterRunStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SkipReason,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    run_status_sensor,
+    sensor,
+)
+
+from lakehouse.domains.sales.contracts.keys import DAYS, DROP, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, gold
+from lakehouse.domains.sales.files import store_files
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+DAILY_KEYS = [TRANSACTIONS, ENRICHED, REJECTS, FILES, gold("customer_data_mart")]
+MONTHLY_KEYS = [gold("sales_team_data_mart"), gold("customer_monthly_purchase"), gold("sales_team_incentive")]
+
+sales_daily = define_asset_job(
+    "sales_daily",
+    selection=[AssetKey(key) for key in DAILY_KEYS],
+    partitions_def=DAYS,
+    description="The store files of a day (or a range, in one run): bronze, silver, the customer mart, the archive.",
+)
+sales_monthly = define_asset_job(
+    "sales_monthly",
+    selection=[AssetKey(key) for key in MONTHLY_KEYS],
+    partitions_def=MONTHS,
+    description="The month's sales-team mart, customer purchases and incentives (a range of months in one run).",
+)
+
+# Store files of a day arrive by the evening; the daily run takes them after midnight UTC.
+sales_daily_schedule = build_schedule_from_partitioned_job(sales_daily, hour_of_day=1, minute_of_hour=30)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    return {RANGE_START: first, RANGE_END: last}
+
+
+@sensor(job=sales_daily, required_resource_keys={DROP}, minimum_interval_seconds=60)
+def sales_files_sensor(context: SensorEvaluationContext):
+    """A run for the days named by the files waiting in to_process/ (keyed by their hashes)."""
+    waiting = store_files(context).waiting()
+    if not waiting:
+        return SkipReason("no new store files in to_process/")
+    days = sorted({day for _, _, file_days in waiting for day in file_days})
+    last_day = DAYS.get_last_partition_key()
+    days = [day for day in days if last_day is not None and day <= last_day]
+    if not days:
+        return SkipReason("the waiting files name only days that have not ended yet")
+    key = hashlib.sha256("".join(sorted(digest for _, digest, _ in waiting)).encode()).hexdigest()
+    return RunRequest(run_key=key, tags=range_tags(days[0], days[-1]))
+
+
+def months_of(first: str, last: str) -> tuple[str, str]:
+    """The monthly keys (YYYY-MM) of a day range."""
+    return date.fromisoformat(first).strftime("%Y-%m"), date.fromisoformat(last).strftime("%Y-%m")
+
+
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[sales_daily], request_job=sales_monthly)
+def sales_monthly_sensor(context):
+    """After a successful daily run, the months it touched."""
+    tags = context.dagster_run.tags
+    first, last = tags.get(RANGE_START), tags.get(RANGE_END)
+    if first is None:
+        key = tags.get("dagster/partition")
+        if key is None:
+            return SkipReason("the daily run had no partitions")
+        first = last = key
+    low, high = months_of(first, last)
+    ended = MONTHS.get_last_partition_key()
+    if ended is None or low > ended:
+        return SkipReason(f"month {low} has not ended yet")
+    return RunRequest(run_key=f"{context.dagster_run.run_id}-months", tags=range_tags(low, min(high, ended)))
