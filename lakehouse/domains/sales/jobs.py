@@ -21,8 +21,9 @@ from dagster import (
     sensor,
 )
 
-from lakehouse.domains.sales.contracts.keys import DAYS, DROP, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, gold
-from lakehouse.domains.sales.files import store_files
+from lakehouse.domains.sales.contracts.keys import DAYS, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, gold
+from lakehouse.domains.sales.files import open_drop
+from lakehouse.resources.file_drop import DropFolder
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 DAILY_KEYS = [TRANSACTIONS, ENRICHED, REJECTS, FILES, gold("customer_data_mart")]
@@ -31,13 +32,11 @@ MONTHLY_KEYS = [gold("sales_team_data_mart"), gold("customer_monthly_purchase"),
 sales_daily = define_asset_job(
     "sales_daily",
     selection=[AssetKey(key) for key in DAILY_KEYS],
-    partitions_def=DAYS,
     description="The store files of a day (or a range, in one run): bronze, silver, the customer mart, the archive.",
 )
 sales_monthly = define_asset_job(
     "sales_monthly",
     selection=[AssetKey(key) for key in MONTHLY_KEYS],
-    partitions_def=MONTHS,
     description="The month's sales-team mart, customer purchases and incentives (a range of months in one run).",
 )
 
@@ -49,10 +48,11 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START: first, RANGE_END: last}
 
 
-@sensor(job=sales_daily, required_resource_keys={DROP}, minimum_interval_seconds=60)
-def sales_files_sensor(context: SensorEvaluationContext):
+@sensor(job=sales_daily, minimum_interval_seconds=60)
+def sales_files_sensor(context: SensorEvaluationContext, sales_files: DropFolder):
     """A run for the days named by the files waiting in to_process/ (keyed by their hashes)."""
-    waiting = store_files(context).waiting()
+    # The parameter's name is the resource key (contracts.keys.DROP): Dagster binds resources by name.
+    waiting = open_drop(sales_files).waiting()
     if not waiting:
         return SkipReason("no new store files in to_process/")
     days = sorted({day for _, _, file_days in waiting for day in file_days})
