@@ -12,7 +12,8 @@ a required column missing from its header, or no row with a readable day -> bad_
 content as a file the ledger already holds -> duplicate (archived); otherwise received, with the
 days its rows name. A run then `take`s the received files whose days it covers and `archive`s
 them when its tables are written. A file that disappears between listing and reading has no
-row: it is no longer there to lose. This module knows no domain: the caller names the suffix,
+row: it is no longer there to lose. A waiting file overwritten in to_process/ by other content
+before a run took it is `replaced` (its bytes are gone; the new content is a new arrival). This module knows no domain: the caller names the suffix,
 the required columns and the column holding each row's day.
 """
 
@@ -38,6 +39,7 @@ from lakehouse.resources.file_ledger import (
     PROCESSING,
     RECEIVED,
     REJECTED,
+    REPLACED,
     Entry,
     FileLedger,
 )
@@ -111,9 +113,19 @@ def inspect_file(path: Path, suffix: str, required: Sequence[str], day_column: s
     return Inspection(None, days=tuple(sorted(days)))
 
 
+class MoveError(Exception):
+    """A move's target holds other content: the source is kept, never deleted."""
+
+
 def _move(source: Path, target: Path) -> None:
-    """Copy `source` to `target` (atomically: a temporary name renamed), then delete `source`."""
+    """Copy `source` to `target` (atomically: a temporary name renamed), then delete `source`.
+
+    A target already there is a copy a crash left (same content: only the delete remains);
+    with other content the move stops before deleting anything.
+    """
     if source.exists():
+        if target.exists() and sha256_of(target)[1] != sha256_of(source)[1]:
+            raise MoveError(f"{target} exists with other content than {source}; {source} is kept")
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
@@ -159,6 +171,16 @@ class FileDrop:
         """Where the entry's file is now (its destination once moved)."""
         return self.root / entry.location
 
+    def _free(self, location: str) -> str:
+        """`location`, or beside it in `<stamp>-2/`, `-3/`... when a file of the same name is there
+        (two intakes in one second, or the same name refused twice)."""
+        folder, name = location.rsplit("/", 1)
+        candidate, n = location, 1
+        while (self.root / candidate).exists():
+            n += 1
+            candidate = f"{folder}-{n}/{name}"
+        return candidate
+
     def _arrived(self) -> list[Path]:
         """Files in the incoming folder, by name (hidden names are uploads in progress)."""
         if not self.incoming.is_dir():
@@ -191,6 +213,7 @@ class FileDrop:
                 known = [e for e in self.ledger.find(path.name, digest) if e.status in (RECEIVED, PROCESSING)]
                 if known:
                     continue  # already taken in, waiting for (or inside) a run
+                self._supersede(path.name, digest)
                 verdict = inspect_file(path, self.suffix, self.required, self.day_column)
             except FileNotFoundError:
                 report.vanished.append(path.name)
@@ -206,10 +229,18 @@ class FileDrop:
                 self.ledger.add(path.name, size, digest, seen_at, RECEIVED, f"{INCOMING}/{path.name}", verdict.days)
                 report.received.append(path.name)
                 continue
+            location = self._free(location)
             entry = self.ledger.add(path.name, size, digest, seen_at, status, location, verdict.days, verdict.detail)
             _move(path, self.path(entry))
             self.ledger.update([entry.file_id], moved=1)
         return report
+
+    def _supersede(self, name: str, digest: str) -> None:
+        """Rows of `name` still waiting whose content was overwritten in to_process/ before a run took it."""
+        for entry in self.ledger.with_status(RECEIVED, PROCESSING):
+            if entry.file_name == name and entry.sha256 != digest:
+                self.ledger.update([entry.file_id], status=REPLACED, moved=1,
+                                   detail="overwritten in to_process/ by a later upload before it was archived")  # fmt: skip
 
     def take(self, days: Sequence[str]) -> tuple[list[Entry], list[Entry], list[Entry]]:
         """(files taken now, files of `days` already completed, received files left for other days).
@@ -229,7 +260,7 @@ class FileDrop:
         """Mark the files `counts` names completed with their (accepted, rejected) rows, then archive them."""
         folder = stamp(moment)
         entries = [self.ledger.get(file_id) for file_id in counts]
-        self.ledger.set_counts(counts, {e.file_id: f"{ARCHIVE}/{folder}/{e.file_name}" for e in entries})
+        self.ledger.set_counts(counts, {e.file_id: self._free(f"{ARCHIVE}/{folder}/{e.file_name}") for e in entries})
         self.finish_moves()
         return [e.file_name for e in entries]
 

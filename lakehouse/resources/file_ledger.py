@@ -4,7 +4,7 @@ Every file found in an incoming folder gets a row before anything is done with i
 says where the file is going (`location`) before it is moved; `moved` turns true once the move is
 complete. So after a crash the ledger tells an unfinished move (finish it) from a file sent
 again (a new row). Statuses: received (valid, waiting for a run that covers its days),
-processing (a run took it), completed, duplicate, rejected:<why>.
+processing (a run took it), completed, duplicate, rejected:<why>, replaced (overwritten while waiting).
 
 The embedded ledger is one SQLite file (one transaction per change, so a killed process leaves
 the last committed state). It knows no domain: the column of a file's days is named by the caller.
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RECEIVED, PROCESSING, COMPLETED, DUPLICATE = "received", "processing", "completed", "duplicate"
+REPLACED = "replaced"  # a waiting file overwritten by other content before a run took it
 REJECTED = "rejected:"  # + the reason, e.g. rejected:wrong_file_type
 IN_FLIGHT = (RECEIVED, PROCESSING)  # a file still in the incoming folder, owned by the ledger
 

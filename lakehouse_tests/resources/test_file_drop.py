@@ -358,3 +358,41 @@ def test_the_drop_folder_resource_opens_a_working_drop(tmp_path):
         assert db.execute("SELECT file_name, status, sales_dates FROM sales_file_ledger").fetchall() == [
             ("sales.csv", "received", "2024-02-01"),
         ]  # fmt: skip
+
+
+def test_two_refusals_of_one_name_in_one_second_keep_both_files(tmp_path):
+    """The second goes beside the first (`<stamp>-2/`): a move never lands on another file."""
+    drop = open_drop(tmp_path)
+    put(tmp_path, "x.csv", "customer_id\n1\n")
+    drop.intake(FIRST)
+    second = put(tmp_path, "x.csv", "store_id\n2\n")
+    drop.intake(FIRST)
+    assert files(tmp_path) == ["error_files/bad_schema/20240201_102030-2/x.csv", "error_files/bad_schema/20240201_102030/x.csv"]
+    assert (tmp_path / "error_files/bad_schema/20240201_102030-2/x.csv").read_bytes() == second
+    assert [r[2] for r in rows(drop)] == ["error_files/bad_schema/20240201_102030/x.csv",
+                                          "error_files/bad_schema/20240201_102030-2/x.csv"]  # fmt: skip
+
+
+def test_a_move_onto_other_content_keeps_the_source(tmp_path):
+    """The crash-resume shortcut (target there: only delete) only holds for the same bytes."""
+    source, target = tmp_path / "a.csv", tmp_path / "out" / "a.csv"
+    source.write_text("one")
+    target.parent.mkdir()
+    target.write_text("two")
+    with pytest.raises(file_drop.MoveError):
+        file_drop._move(source, target)
+    assert (source.read_text(), target.read_text()) == ("one", "two")
+
+
+def test_a_waiting_file_overwritten_before_a_run_is_replaced_by_the_new_content(tmp_path):
+    """The old row says replaced (its bytes are gone); the new content is one new received row."""
+    drop = open_drop(tmp_path)
+    put(tmp_path, "s.csv", sales("2024-01-05"))
+    drop.intake(FIRST)
+    new = put(tmp_path, "s.csv", sales("2024-01-06", customer=2))
+    drop.intake(LATER)
+    assert [(r[0], r[1], r[3], r[5]) for r in rows(drop)] == [
+        ("s.csv", "replaced", True, ("2024-01-05",)), ("s.csv", "received", False, ("2024-01-06",)),
+    ]  # fmt: skip
+    taken, _, _ = drop.take(["2024-01-05", "2024-01-06"])
+    assert [(e.file_name, e.sha256) for e in taken] == [("s.csv", sha(new))]
