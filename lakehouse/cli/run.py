@@ -45,6 +45,8 @@ def run(args) -> int:
     if args.domain not in DOMAINS:
         raise CliError(f"unknown domain {args.domain!r}: registered are {', '.join(DOMAINS)}")
     domain = DOMAINS[args.domain]
+    if args.first and args.last and args.first > args.last:
+        raise CliError(f"--from {args.first} is after --to {args.last}")
     settings = Settings.from_env()
     check_landing(settings, args.domain)
     default_first, default_last = map(date.fromisoformat, domain.DEMO_PARTITION_RANGE)

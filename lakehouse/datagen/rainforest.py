@@ -49,6 +49,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from lakehouse.datagen import arguments
 from lakehouse.datagen.rainforest_db import load, redact, upstream
 
 DEFAULT_START = date(2024, 1, 1)
@@ -225,10 +226,7 @@ def generate(
     """
     from lakehouse.datagen.rainforest_updates import draw, write  # it builds on this module's helpers
 
-    if not scale > 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+    arguments.check(scale, start, end)
     if not 0 <= updates <= MAX_UPDATES:
         raise ValueError(f"updates must be a share between 0 and {MAX_UPDATES}, got {updates}")
     if updates and (end - start).days < 2:  # a user changing twice needs two days after start

@@ -51,6 +51,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from lakehouse.datagen import arguments
+
 DEFAULT_START = date(2024, 1, 1)
 DEFAULT_END = date(2024, 3, 31)
 
@@ -271,10 +273,7 @@ def generate(
     end: date = DEFAULT_END,
 ) -> SalesReport:
     """Write dimensions/ and to_process/ under out_dir; the same arguments give byte-identical files."""
-    if not scale > 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+    arguments.check(scale, start, end)
     rng = random.Random(seed)
     n_days = (end - start).days + 1
     n_customers = customer_count(scale)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from lakehouse.datagen import arguments
+
 HEADER = (
     "Row ID", "Order ID", "Order Date", "Ship Date", "Ship Mode", "Customer ID", "Customer Name",
     "Segment", "Country", "City", "State", "Postal Code", "Region", "Product ID", "Category",
@@ -500,10 +502,7 @@ def generate(
     end: date = DEFAULT_END,
 ) -> GenerationReport:
     """Write `train.csv` into out_dir; the same arguments give a byte-identical file."""
-    if not scale > 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    if start > end:
-        raise ValueError(f"start {start} is after end {end}")
+    arguments.check(scale, start, end)
     n_lines = line_count(scale)
     if n_lines < 1:
         raise ValueError(f"scale {scale} gives no lines; use at least {1 / LINES_AT_SCALE_1:.6f}")

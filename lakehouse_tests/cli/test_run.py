@@ -133,7 +133,7 @@ def test_errors_before_anything_runs(tmp_path, monkeypatch, capsys):
     landing = tmp_path / "landing" / "superstore"
     assert f"lakehouse run: error: the landing folder {landing} does not exist: put superstore's CSV files there" in capsys.readouterr().err
     assert main(["run", "shop"]) == 1
-    assert "unknown domain 'shop': registered are superstore, rainforest" in capsys.readouterr().err
+    assert "unknown domain 'shop': registered are superstore, rainforest, sales" in capsys.readouterr().err
     assert main(["run", "superstore", "--from", "2016-01-02", "--to", "2016-01-01"]) == 1
     assert "--from 2016-01-02 is after --to 2016-01-01" in capsys.readouterr().err
     landing.mkdir(parents=True)

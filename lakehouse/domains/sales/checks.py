@@ -6,6 +6,7 @@ from lakehouse.domains.sales.contracts import schemas
 from lakehouse.domains.sales.contracts.columns import PARTITION, SALES_DATE
 from lakehouse.domains.sales.contracts.keys import DAYS, DROP, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, gold
 from lakehouse.domains.sales.files import store_files
+from lakehouse.resources.file_ledger import PROCESSING, RECEIVED
 from lakehouse.quality.checks import Check, asset_checks, model_checks, row_accounting_check
 from lakehouse.quality.rules import rows_satisfy
 
@@ -27,9 +28,9 @@ def every_file_accounted(context) -> AssetCheckResult:
     """No file is left half moved, none the run took is still open, and every arrival has a ledger row."""
     drop = store_files(context)
     days = set(context.op_execution_context.partition_keys)
-    open_files = [e.file_name for e in drop.ledger.with_status("processing") if set(e.days) <= days]
+    open_files = [e.file_name for e in drop.ledger.with_status(PROCESSING) if set(e.days) <= days]
     unmoved = [e.file_name for e in drop.ledger.unmoved()]
-    known = {e.file_name for e in drop.ledger.with_status("received", "processing")}
+    known = {e.file_name for e in drop.ledger.with_status(RECEIVED, PROCESSING)}
     unknown = sorted(p.name for p in drop.incoming.iterdir() if p.is_file() and p.name not in known) \
         if drop.incoming.is_dir() else []  # fmt: skip
     failing = open_files + unmoved + unknown

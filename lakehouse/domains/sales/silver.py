@@ -10,6 +10,7 @@ from lakehouse.domains.sales.contracts.upstream import TABLES
 from lakehouse.domains.sales.files import run_days, store_files
 from lakehouse.domains.sales.transforms.silver import enrich
 from lakehouse.quality.rejects import released
+from lakehouse.resources.file_ledger import PROCESSING
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
 from lakehouse.resources.sources import TableSource
 from lakehouse.resources.spark import SparkResource
@@ -55,7 +56,7 @@ def sales_files(context: AssetExecutionContext, enriched: DataFrame, rejects: Da
     """The run's store files archived to processed/ and completed in the ledger, with their accepted and rejected rows."""
     drop = store_files(context)
     days = set(run_days(context))
-    taken = [e for e in drop.ledger.with_status("processing") if set(e.days) <= days]
+    taken = [e for e in drop.ledger.with_status(PROCESSING) if set(e.days) <= days]
     accepted, rejected = _rows_per_file(enriched), _rows_per_file(rejects)
     counts = {e.file_id: (accepted.get(e.file_id, 0), rejected.get(e.file_id, 0)) for e in taken}
     archived = drop.archive(counts)
