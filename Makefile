@@ -12,6 +12,7 @@ S3A_JARS := hadoop-aws-3.3.1.jar aws-java-sdk-bundle-1.11.901.jar
 # The only offline source of the s3a jars here: this sdist bundles them (no Maven access).
 JARS_SDIST := sagemaker_pyspark==1.4.5
 PG_JAR := /usr/share/java/postgresql.jar
+MARIADB_JAR := /usr/share/java/mariadb-java-client.jar
 # Hadoop's local filesystem forks `chmod` for every file and folder it creates when its native
 # library is absent (always, with pip's pyspark): ~15 ms a file, most of a small daily write.
 # This jar (built here from source, never committed) sets permissions through java.nio instead.
@@ -53,6 +54,7 @@ $(VENV_STAMP): pyproject.toml $(wildcard setup.cfg)
 jars: $(JARS_DIR)/.s3a-extracted $(LOCALFS_JAR) $(CLASS_ARCHIVE)
 	@for j in $(S3A_JARS); do test -s $(JARS_DIR)/$$j || { echo "error: $(JARS_DIR)/$$j missing; rm -rf $(JARS_DIR) and retry" >&2; exit 1; }; done
 	@if [ -f $(PG_JAR) ]; then ln -sfn $(PG_JAR) $(JARS_DIR)/postgresql.jar; fi
+	@if [ -f $(MARIADB_JAR) ]; then ln -sfn $(MARIADB_JAR) $(JARS_DIR)/mariadb-java-client.jar; fi
 	@ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, - > $(JARS_DIR)/classpath.tmp
 	@mv -f $(JARS_DIR)/classpath.tmp $(JARS_DIR)/classpath
 	@echo "$(JARS_DIR)/classpath: $$(cat $(JARS_DIR)/classpath)"
@@ -98,6 +100,7 @@ ui: venv jars
 bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py $(BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py $(SALES_BENCH_ARGS)
 
 # Both scripts on tiny data and "years" of 31 days (enough for a versioned table's first
 # checkpoint), each script against one warm local Spark Connect server (--spark-server): a check
@@ -110,6 +113,8 @@ bench-quick: venv jars
 	  --scale 2 --days 31 --history-years 2 --repeats 1 --spark-server $(BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py \
 	  --scale 1 --days 31 --history-years 2 --repeats 1 --density 1 --skip-full --spark-server $(RAINFOREST_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py \
+	  --files 30 --small-files 6 --rows-per-file 20 $(SALES_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

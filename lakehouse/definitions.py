@@ -8,6 +8,7 @@ from dagster import Definitions, EnvVar, in_process_executor
 from dagster_aws.s3 import S3Resource
 
 from lakehouse.domains import DOMAINS
+from lakehouse.resources.databases import DatabaseResource
 from lakehouse.resources.file_drop import DropFolder
 from lakehouse.resources.landing import LandingFiles
 from lakehouse.resources.parquet_io_manager import LocalParquetIOManager, S3ParquetIOManager
@@ -31,7 +32,7 @@ def build_resources(settings: Settings) -> dict:
         s3_secret_access_key=keys.get("aws_secret_access_key"),
     )
     if settings.storage == "s3":
-        s3 = S3Resource(endpoint_url=settings.s3_endpoint, region_name=settings.aws_region, **keys)
+        s3 = s3_resource(settings)
         io_manager = S3ParquetIOManager(
             spark=spark, s3=s3, s3_bucket=settings.s3_bucket, s3_prefix=settings.s3_prefix
         )
@@ -48,13 +49,40 @@ def build_resources(settings: Settings) -> dict:
             resources[domain.SOURCE_RESOURCE] = table_source(settings, name, domain.SOURCE_SCHEMA, folder)
         if hasattr(domain, "DROP_RESOURCE"):
             resources[domain.DROP_RESOURCE] = drop_folder(settings, name, domain)
+        if hasattr(domain, "DATABASE_RESOURCE"):
+            resources[domain.DATABASE_RESOURCE] = own_database(settings, name, domain.SOURCE_SCHEMA)
     return resources
 
 
+def own_database(settings: Settings, domain: str, db_schema: str) -> DatabaseResource:
+    """The database a domain writes back to: LAKEHOUSE_<DOMAIN>_DB_URL when set, else none."""
+    variable = settings.database_url_variable(domain)
+    if domain not in settings.database_domains:
+        return DatabaseResource(setting=variable)
+    password = EnvVar("PGPASSWORD") if settings.has_pgpassword else None
+    return DatabaseResource(url=EnvVar(variable), password=password, db_schema=db_schema, setting=variable)
+
+
 def drop_folder(settings: Settings, name: str, domain) -> DropFolder:
-    """The drop folder landing/<domain>/ of a domain fed by files, its ledger in $LAKEHOUSE_HOME/<domain>/."""
+    """The drop folder landing/<domain>/ of a domain fed by files; its ledger in the domain's database
+    (LAKEHOUSE_<DOMAIN>_DB_URL) when set, else in $LAKEHOUSE_HOME/<domain>/ledger.sqlite."""
     ledger = str(settings.home / name / "ledger.sqlite")
-    return DropFolder(root=str(settings.landing_root / name), ledger_path=ledger, **domain.LEDGER)
+    database = {}
+    if name in settings.database_domains:
+        variable = settings.database_url_variable(name)
+        database = {"database_url": EnvVar(variable), "db_schema": getattr(domain, "SOURCE_SCHEMA", None),
+                    "setting": variable, "password": EnvVar("PGPASSWORD") if settings.has_pgpassword else None}  # fmt: skip
+    if settings.storage == "s3":  # the drop folders in the bucket, beside the warehouse
+        database.update(s3=s3_resource(settings), s3_bucket=settings.s3_bucket, s3_prefix=settings.landing_prefix(name))
+    return DropFolder(root=str(settings.landing_root / name), ledger_path=ledger, **domain.LEDGER, **database)
+
+
+def s3_resource(settings: Settings) -> S3Resource:
+    """The bucket's client resource; the keys bound from the environment, never copied."""
+    keys = {}
+    if settings.has_aws_keys:
+        keys = {"aws_access_key_id": EnvVar("AWS_ACCESS_KEY_ID"), "aws_secret_access_key": EnvVar("AWS_SECRET_ACCESS_KEY")}
+    return S3Resource(endpoint_url=settings.s3_endpoint, region_name=settings.aws_region, **keys)
 
 
 def table_source(settings: Settings, domain: str, db_schema: str, folder: str | None = None) -> TableSource:

@@ -40,6 +40,12 @@ class Settings:
     # may hold a password, so only the variable's presence is kept and resources bind EnvVar.
     database_domains: tuple[str, ...] = ()
     has_pgpassword: bool = False
+    # LAKEHOUSE_<DOMAIN>_S3_PREFIX: where a domain's dropped files live in the bucket (storage s3).
+    landing_prefixes: tuple[tuple[str, str], ...] = ()
+
+    def landing_prefix(self, domain: str) -> str:
+        """A domain's drop-folder prefix in the bucket: LAKEHOUSE_<DOMAIN>_S3_PREFIX, default `landing/<domain>`."""
+        return dict(self.landing_prefixes).get(domain, f"landing/{domain}")
 
     @property
     def landing_root(self) -> Path:
@@ -113,12 +119,21 @@ class Settings:
         for name in sorted(env):
             if name.startswith("LAKEHOUSE_") and name.endswith("_DB_URL") and get(name):
                 url = get(name)
-                if not url.startswith(("postgresql://", "postgres://")):
+                if not url.startswith(("postgresql://", "postgres://", "mysql://", "mariadb://")):
                     # Never echo the value: it may carry a password.
-                    raise SettingsError(f"{name} must be a postgresql://user[:password]@host[:port]/database URL")
+                    raise SettingsError(
+                        f"{name} must be a postgresql:// or mysql://user[:password]@host[:port]/database URL"
+                    )
                 database_domains.append(name[len("LAKEHOUSE_"):-len("_DB_URL")].lower())
 
+        prefixes = tuple(
+            (name[len("LAKEHOUSE_"):-len("_S3_PREFIX")].lower(), get(name).strip("/"))
+            for name in sorted(env)
+            if name.startswith("LAKEHOUSE_") and name.endswith("_S3_PREFIX") and name != "LAKEHOUSE_S3_PREFIX" and get(name)
+        )
+
         return cls(
+            landing_prefixes=prefixes,
             home=Path(get("LAKEHOUSE_HOME") or "./data").expanduser().absolute(),
             storage=storage,
             s3_bucket=bucket,

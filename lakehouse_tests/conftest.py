@@ -122,3 +122,13 @@ def postgres():
     server = PostgresServer(Path(tempfile.mkdtemp(prefix="lakehouse-pg-"))).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb():
+    """A real MariaDB server (the seed's MySQL) on a free loopback port, for the whole test run."""
+    from lakehouse_tests.mariadb_server import MariaDbServer
+
+    server = MariaDbServer(Path(tempfile.mkdtemp(prefix="lakehouse-mariadb-"))).start()
+    yield server
+    server.stop()

@@ -94,10 +94,11 @@ def test_database_urls_by_domain():
     assert Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": " "}).database_domains == ()
 
 
-def test_database_url_must_be_postgresql():
-    with pytest.raises(SettingsError, match="LAKEHOUSE_RAINFOREST_DB_URL must be a postgresql://") as error:
-        Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": "mysql://u:hunter2@db/app"})
+def test_database_url_must_be_postgresql_or_mysql():
+    with pytest.raises(SettingsError, match="LAKEHOUSE_RAINFOREST_DB_URL must be a postgresql:// or mysql://") as error:
+        Settings.from_env({"LAKEHOUSE_RAINFOREST_DB_URL": "sqlite://u:hunter2@db/app"})
     assert "hunter2" not in str(error.value)
+    assert Settings.from_env({"LAKEHOUSE_SALES_DB_URL": "mysql://u:p@db/sales"}).database_domains == ("sales",)
 
 
 def test_local_filesystem_jar_goes_on_the_driver_classpath(tmp_path):

@@ -54,7 +54,8 @@ def run(args) -> int:
         from lakehouse.definitions import drop_folder
 
         # A domain fed by dropped files runs over the days its waiting files name.
-        days = domain.waiting_days(drop_folder(settings, args.domain, domain))
+        with drop_folder(settings, args.domain, domain).process_config_and_initialize_cm() as folder:  # EnvVars resolved
+            days = domain.waiting_days(folder)
         if not days:
             print(f"{args.domain}: no files waiting in {settings.landing_root / args.domain / 'to_process'}; nothing to run")
             return 0

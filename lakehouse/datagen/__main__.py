@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "LAKEHOUSE_HOME defaulting to ./data)")
     supported = ", ".join(d for d in sorted(GENERATORS) if "db_url" in _parameters(d))
     parser.add_argument("--db-url", default=None, metavar="URL",
-                        help=f"also load a PostgreSQL database, postgresql://user[:password]@host:port/db "
-                        f"(only: {supported}; the password may come from PGPASSWORD)")
+                        help=f"also load a database, postgresql://user[:password]@host:port/db (or mysql://... for "
+                        f"sales) (only: {supported}; a PostgreSQL password may come from PGPASSWORD)")
     parser.add_argument("--orders", type=int, default=None, metavar="N",
                         help="rainforest: this many orders instead of 5,000 x scale (users and products "
                         "still follow --scale)")

@@ -51,7 +51,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from lakehouse.datagen import arguments
+from lakehouse.datagen import arguments, sales_db
 
 DEFAULT_START = date(2024, 1, 1)
 DEFAULT_END = date(2024, 3, 31)
@@ -140,6 +140,7 @@ class SalesReport:
     first_date: date
     last_date: date
     faults: dict[str, int]
+    database: str | None = None  # where the dimension tables were also loaded (password redacted)
 
 
 def customer_count(scale: float) -> int:
@@ -271,8 +272,12 @@ def generate(
     scale: float = 1.0,
     start: date = DEFAULT_START,
     end: date = DEFAULT_END,
+    db_url: str | None = None,
 ) -> SalesReport:
-    """Write dimensions/ and to_process/ under out_dir; the same arguments give byte-identical files."""
+    """Write dimensions/ and to_process/ under out_dir; the same arguments give byte-identical files.
+
+    `db_url` (postgresql:// or mysql://): also load the dimension tables into that database.
+    """
     arguments.check(scale, start, end)
     rng = random.Random(seed)
     n_days = (end - start).days + 1
@@ -355,4 +360,5 @@ def generate(
         first_date=start,
         last_date=end,
         faults=faults,
+        database=sales_db.load(dim_dir, db_url) if db_url else None,
     )

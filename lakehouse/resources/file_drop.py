@@ -1,6 +1,6 @@
 """A drop folder of incoming files: validated, quarantined or taken, then archived, never lost.
 
-Layout under `root`: `to_process/` (where files arrive), `error_files/<reason>/<stamp>/<name>`
+Layout under `root` (a local folder, or an S3 prefix: `S3Files`): `to_process/` (where files arrive), `error_files/<reason>/<stamp>/<name>`
 (quarantine), `processed/<stamp>/<name>` (archive); `<stamp>` is the intake's UTC time,
 `YYYYMMDD_HHMMSS`. Every file gets a `file_ledger` row before it is moved, and a move is a copy
 (to a temporary name, renamed into place) followed by the delete of the original, so a file is in
@@ -32,7 +32,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dagster import ConfigurableResource
+from dagster_aws.s3 import S3Resource
 
+from lakehouse.resources.databases import parse
 from lakehouse.resources.file_ledger import (
     COMPLETED,
     DUPLICATE,
@@ -87,10 +89,15 @@ def _day(text: str) -> str | None:
 
 
 def inspect_file(path: Path, suffix: str, required: Sequence[str], day_column: str) -> Inspection:
-    """The file's verdict by name and content (see the module docstring), read once."""
-    if not path.name.lower().endswith(suffix):
+    """A local file's verdict by name and content (see the module docstring)."""
+    return inspect(path.name, lambda: path.read_bytes(), suffix, required, day_column)
+
+
+def inspect(name: str, read, suffix: str, required: Sequence[str], day_column: str) -> Inspection:
+    """The verdict on a file called `name` whose bytes `read()` returns (only read when the name passes)."""
+    if not name.lower().endswith(suffix):
         return Inspection(WRONG_FILE_TYPE, f"not a {suffix} file")
-    data = path.read_bytes()
+    data = read()
     if not data.strip():
         return Inspection(BAD_SCHEMA, "empty file")
     try:
@@ -99,8 +106,8 @@ def inspect_file(path: Path, suffix: str, required: Sequence[str], day_column: s
         return Inspection(BAD_SCHEMA, f"not UTF-8 (byte {error.start})")
     try:
         rows = csv.reader(io.StringIO(text, newline=""))
-        header = [name.strip() for name in next(rows, [])]
-        missing = [name for name in required if name not in header]
+        header = [column.strip() for column in next(rows, [])]
+        missing = [column for column in required if column not in header]
         if missing:
             return Inspection(BAD_SCHEMA, f"missing columns: {', '.join(missing)}")
         at = header.index(day_column)
@@ -136,6 +143,90 @@ def _move(source: Path, target: Path) -> None:
         source.unlink()
 
 
+class LocalFiles:
+    """The drop folders under a local `root`; names are paths relative to it (`to_process/a.csv`)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def list(self, folder: str) -> list[str]:
+        """The files of `folder` (hidden names are uploads in progress), by name."""
+        where = self.root / folder
+        if not where.is_dir():
+            return []
+        return sorted(p.name for p in where.iterdir() if p.is_file() and not p.name.startswith("."))
+
+    def read(self, name: str) -> bytes:
+        return self.path(name).read_bytes()
+
+    def digest(self, name: str) -> tuple[int, str]:
+        return sha256_of(self.path(name))
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def move(self, source: str, target: str) -> None:
+        _move(self.path(source), self.path(target))
+
+
+class S3Files:
+    """The drop folders under `s3://<bucket>/<prefix>/` (boto3, e.g. a dagster-aws S3Resource's client).
+
+    S3 has no rename: a move copies the object (one atomic PUT on the target) then deletes the
+    source, so a crash between the two leaves both, which the ledger finishes like a local move.
+    """
+
+    def __init__(self, client, bucket: str, prefix: str):
+        self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
+        self.root = f"s3a://{bucket}/{self.prefix}"
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def path(self, name: str) -> str:
+        """The object's URI as Spark reads it."""
+        return f"s3a://{self.bucket}/{self._key(name)}"
+
+    def list(self, folder: str) -> list[str]:
+        prefix = self._key(folder).rstrip("/") + "/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")
+        names = (item["Key"][len(prefix):] for page in pages for item in page.get("Contents", []))
+        return sorted(name for name in names if name and not name.startswith("."))
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            raise FileNotFoundError(self.path(name)) from None
+
+    def digest(self, name: str) -> tuple[int, str]:
+        data = self.read(name)
+        return len(data), hashlib.sha256(data).hexdigest()
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(name))
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def move(self, source: str, target: str) -> None:
+        if not self.exists(source):
+            return
+        if self.exists(target):
+            if self.digest(target)[1] != self.digest(source)[1]:
+                raise MoveError(f"{self.path(target)} exists with other content than {self.path(source)}; it is kept")
+        else:
+            copied = {"Bucket": self.bucket, "Key": self._key(source)}
+            self.client.copy_object(Bucket=self.bucket, Key=self._key(target), CopySource=copied)
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(source))
+
+
 @dataclass
 class IntakeReport:
     """What one intake did, by file name."""
@@ -157,81 +248,84 @@ class IntakeReport:
 
 
 class FileDrop:
-    """`root`'s drop folders and their `ledger`; see the module docstring."""
+    """The drop folders of `files` (a local root, `LocalFiles` or `S3Files`) and their `ledger`; see the module docstring."""
 
-    def __init__(self, root: str | Path, ledger: FileLedger, suffix: str, required: Sequence[str], day_column: str):
-        self.root, self.ledger = Path(root), ledger
+    def __init__(self, files, ledger: FileLedger, suffix: str, required: Sequence[str], day_column: str):
+        self.files = files if hasattr(files, "move") else LocalFiles(files)
+        self.ledger, self.root = ledger, self.files.root
         self.suffix, self.required, self.day_column = suffix, tuple(required), day_column
 
     @property
-    def incoming(self) -> Path:
-        return self.root / INCOMING
+    def incoming(self):
+        return self.files.path(INCOMING)
 
-    def path(self, entry: Entry) -> Path:
-        """Where the entry's file is now (its destination once moved)."""
-        return self.root / entry.location
+    def path(self, entry: Entry):
+        """Where the entry's file is now (its destination once moved): a Path, or an s3a:// URI."""
+        return self.files.path(entry.location)
 
     def _free(self, location: str) -> str:
         """`location`, or beside it in `<stamp>-2/`, `-3/`... when a file of the same name is there
         (two intakes in one second, or the same name refused twice)."""
         folder, name = location.rsplit("/", 1)
         candidate, n = location, 1
-        while (self.root / candidate).exists():
+        while self.files.exists(candidate):
             n += 1
             candidate = f"{folder}-{n}/{name}"
         return candidate
 
-    def _arrived(self) -> list[Path]:
-        """Files in the incoming folder, by name (hidden names are uploads in progress)."""
-        if not self.incoming.is_dir():
-            return []
-        return sorted(p for p in self.incoming.iterdir() if p.is_file() and not p.name.startswith("."))
+    def arrived(self) -> list[str]:
+        """The names of the files in the incoming folder."""
+        return self.files.list(INCOMING)
 
     def finish_moves(self) -> list[str]:
         """Complete the moves a crash interrupted (the ledger had decided them)."""
         done = []
         for entry in self.ledger.unmoved():
-            source = self.incoming / entry.file_name
-            if source.exists() and sha256_of(source)[1] != entry.sha256:
-                if not self.path(entry).exists():
+            source = f"{INCOMING}/{entry.file_name}"
+            if self.files.exists(source) and self.files.digest(source)[1] != entry.sha256:
+                if not self.files.exists(entry.location):
                     continue  # cannot happen (copy before delete); kept visible as unmoved
                 # Moved, and another file took the name since: that one is judged as a new arrival.
             else:
-                _move(source, self.path(entry))
+                self.files.move(source, entry.location)
             self.ledger.update([entry.file_id], moved=1)
             done.append(entry.file_name)
         return done
+
+    def _inspect(self, name: str) -> Inspection:
+        return inspect(name, lambda: self.files.read(f"{INCOMING}/{name}"), self.suffix, self.required, self.day_column)
 
     def intake(self, moment: datetime | None = None) -> IntakeReport:
         """Judge every new arrival; quarantine or archive the refused and duplicate ones."""
         report = IntakeReport(resumed_moves=self.finish_moves())
         when = moment or datetime.now(timezone.utc)
         folder, seen_at = stamp(when), when.astimezone(timezone.utc).isoformat(timespec="seconds")
-        for path in self._arrived():
+        for name in self.arrived():
+            source = f"{INCOMING}/{name}"
             try:
-                size, digest = sha256_of(path)
-                known = [e for e in self.ledger.find(path.name, digest) if e.status in (RECEIVED, PROCESSING)]
+                size, digest = self.files.digest(source)
+                known = [e for e in self.ledger.find(name, digest) if e.status in (RECEIVED, PROCESSING)]
                 if known:
                     continue  # already taken in, waiting for (or inside) a run
-                self._supersede(path.name, digest)
-                verdict = inspect_file(path, self.suffix, self.required, self.day_column)
+                self._supersede(name, digest)
+                verdict = self._inspect(name)
             except FileNotFoundError:
-                report.vanished.append(path.name)
+                report.vanished.append(name)
                 continue
             if verdict.refused:
                 status = REJECTED + verdict.refused
-                location = f"{QUARANTINE}/{_QUARANTINE_FOLDERS[verdict.refused]}/{folder}/{path.name}"
-                report.quarantined.setdefault(verdict.refused, []).append(path.name)
+                location = f"{QUARANTINE}/{_QUARANTINE_FOLDERS[verdict.refused]}/{folder}/{name}"
+                report.quarantined.setdefault(verdict.refused, []).append(name)
             elif self.ledger.holding(digest):
-                status, location = DUPLICATE, f"{ARCHIVE}/{folder}/{path.name}"
-                report.duplicates.append(path.name)
+                status, location = DUPLICATE, f"{ARCHIVE}/{folder}/{name}"
+                report.duplicates.append(name)
             else:
-                self.ledger.add(path.name, size, digest, seen_at, RECEIVED, f"{INCOMING}/{path.name}", verdict.days)
-                report.received.append(path.name)
+                self.ledger.add(name, size, digest, seen_at, RECEIVED, source, verdict.days)
+                report.received.append(name)
                 continue
             location = self._free(location)
-            entry = self.ledger.add(path.name, size, digest, seen_at, status, location, verdict.days, verdict.detail)
-            _move(path, self.path(entry))
+            entry = self.ledger.add(name, size, digest, seen_at, status, location, verdict.days, verdict.detail)
+            self.files.move(source, location)
             self.ledger.update([entry.file_id], moved=1)
         return report
 
@@ -271,31 +365,53 @@ class FileDrop:
         files already completed.
         """
         found = []
-        for path in self._arrived():
+        for name in self.arrived():
             try:
-                _, digest = sha256_of(path)
-                known = self.ledger.find(path.name, digest)
+                _, digest = self.files.digest(f"{INCOMING}/{name}")
+                known = self.ledger.find(name, digest)
                 if any(e.status in (RECEIVED, PROCESSING) for e in known):
-                    found.append((path.name, digest, next(e.days for e in known if e.status in (RECEIVED, PROCESSING))))
+                    found.append((name, digest, next(e.days for e in known if e.status in (RECEIVED, PROCESSING))))
                     continue
                 if any(e.status == COMPLETED for e in self.ledger.holding(digest)):
                     continue
-                verdict = inspect_file(path, self.suffix, self.required, self.day_column)
+                verdict = self._inspect(name)
             except FileNotFoundError:
                 continue
             if verdict.refused is None:
-                found.append((path.name, digest, verdict.days))
+                found.append((name, digest, verdict.days))
         return found
 
 
 class DropFolder(ConfigurableResource):
-    """A domain's drop folder and its ledger as a Dagster resource; the domain says what a good file is."""
+    """A domain's drop folder and its ledger as a Dagster resource; the domain says what a good file is.
+
+    The ledger is the SQLite file `ledger_path`, or a table in the domain's database when
+    `database_url` is set (bound to an EnvVar: it may hold a password).
+    """
 
     root: str
     ledger_path: str
     ledger_table: str = "file_ledger"
     days_column: str = "days"
+    database_url: str | None = None
+    password: str | None = None
+    db_schema: str | None = None
+    setting: str = "the database URL"
+    # On S3 (LAKEHOUSE_STORAGE=s3): the folders live under s3://<s3_bucket>/<s3_prefix>/.
+    s3: S3Resource | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+
+    def __repr_args__(self):  # pydantic's renderings: secrets redacted
+        for key, value in super().__repr_args__():
+            yield key, ("<redacted>" if key in ("database_url", "password") and value is not None else value)
+
+    def ledger(self) -> FileLedger:
+        if self.database_url:
+            target = parse(self.database_url, self.password, self.setting)
+            return FileLedger.in_database(target, self.db_schema, self.ledger_table, self.days_column)
+        return FileLedger(self.ledger_path, self.ledger_table, self.days_column)
 
     def open(self, suffix: str, required: Sequence[str], day_column: str) -> FileDrop:
-        ledger = FileLedger(self.ledger_path, self.ledger_table, self.days_column)
-        return FileDrop(self.root, ledger, suffix, required, day_column)
+        files = S3Files(self.s3.get_client(), self.s3_bucket, self.s3_prefix) if self.s3 else LocalFiles(self.root)
+        return FileDrop(files, self.ledger(), suffix, required, day_column)

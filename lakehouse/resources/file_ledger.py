@@ -6,8 +6,8 @@ complete. So after a crash the ledger tells an unfinished move (finish it) from 
 again (a new row). Statuses: received (valid, waiting for a run that covers its days),
 processing (a run took it), completed, duplicate, rejected:<why>, replaced (overwritten while waiting).
 
-The embedded ledger is one SQLite file (one transaction per change, so a killed process leaves
-the last committed state). It knows no domain: the column of a file's days is named by the caller.
+The embedded ledger is one SQLite file, or a table in the domain's database (PostgreSQL,
+MySQL/MariaDB); one transaction per change, so a killed process leaves the last committed state. It knows no domain: the column of a file's days is named by the caller.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from lakehouse.resources.databases import Database
 
 RECEIVED, PROCESSING, COMPLETED, DUPLICATE = "received", "processing", "completed", "duplicate"
 REPLACED = "replaced"  # a waiting file overwritten by other content before a run took it
@@ -42,27 +44,55 @@ class Entry:
 
 
 class FileLedger:
-    """A SQLite ledger at `path`, table `table`, the files' days in column `days_column`."""
+    """A ledger table `table`, the files' days in column `days_column`: in the SQLite file `path`,
+    or in a database (`in_database`: PostgreSQL or MySQL/MariaDB, the same columns)."""
 
-    def __init__(self, path: str | Path, table: str = "file_ledger", days_column: str = "days"):
-        self.path, self.table, self.days_column = Path(path), table, days_column
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: str | Path | None, table: str = "file_ledger", days_column: str = "days",
+                 database: Database | None = None, db_schema: str | None = None):  # fmt: skip
+        self.table, self.days_column, self.database = table, days_column, database
+        if database is None:
+            self.path = Path(path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._name, self._mark = table, "?"
+        else:
+            self.path, self._name, self._mark = None, database.table(db_schema, table), "%s"
+        self._create(db_schema)
+
+    @classmethod
+    def in_database(cls, database: Database, db_schema: str | None, table: str, days_column: str) -> FileLedger:
+        return cls(None, table, days_column, database, db_schema)
+
+    def _create(self, db_schema: str | None) -> None:
+        dialect = self.database.dialect if self.database else "sqlite"
+        text = "VARCHAR(1024)" if dialect == "mysql" else "TEXT"  # MySQL indexes need a bounded type
+        key = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY",
+               "mysql": "BIGINT AUTO_INCREMENT PRIMARY KEY"}[dialect]  # fmt: skip
+        indexed = ", INDEX (sha256), INDEX (status)" if dialect == "mysql" else ""
         with self._connect() as db:
+            if dialect == "postgresql" and db_schema:
+                db.execute(f"CREATE SCHEMA IF NOT EXISTS {self.database.quote(db_schema)}")
             db.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} ("
-                " file_id INTEGER PRIMARY KEY AUTOINCREMENT, file_name TEXT NOT NULL,"
-                " size_bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, first_seen_at TEXT NOT NULL,"
-                " status TEXT NOT NULL, rows_accepted INTEGER, rows_rejected INTEGER,"
-                f" {days_column} TEXT NOT NULL DEFAULT '', location TEXT NOT NULL, moved INTEGER NOT NULL DEFAULT 0,"
-                " detail TEXT NOT NULL DEFAULT '')"
+                f"CREATE TABLE IF NOT EXISTS {self._name} ("
+                f" file_id {key}, file_name {text} NOT NULL, size_bytes BIGINT NOT NULL,"
+                f" sha256 VARCHAR(64) NOT NULL, first_seen_at VARCHAR(64) NOT NULL, status VARCHAR(64) NOT NULL,"
+                f" rows_accepted BIGINT, rows_rejected BIGINT, {self.days_column} {text} NOT NULL,"
+                f" location {text} NOT NULL, moved INTEGER NOT NULL DEFAULT 0, detail {text} NOT NULL{indexed})"
             )
-            db.execute(f"CREATE INDEX IF NOT EXISTS {table}_sha256 ON {table} (sha256)")
-            db.execute(f"CREATE INDEX IF NOT EXISTS {table}_status ON {table} (status)")
+            if dialect != "mysql":
+                index = self.table.replace(".", "_")
+                db.execute(f"CREATE INDEX IF NOT EXISTS {index}_sha256 ON {self._name} (sha256)")
+                db.execute(f"CREATE INDEX IF NOT EXISTS {index}_status ON {self._name} (status)")
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> _Transaction:
+        if self.database is not None:
+            return _Transaction(self.database.connect(), begin=None)
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")  # a sensor reads while a run writes
-        return _Transaction(db)
+        return _Transaction(db, begin="BEGIN IMMEDIATE")
+
+    def _sql(self, text: str) -> str:
+        """`text` with the table's name for `{t}` and this database's placeholders for `?`."""
+        return text.replace("{t}", self._name).replace("?", self._mark)
 
     def _entries(self, where: str, params: Sequence = ()) -> list[Entry]:
         columns = (
@@ -70,19 +100,22 @@ class FileLedger:
             f" {self.days_column}, location, moved, detail"
         )
         with self._connect() as db:
-            rows = db.execute(f"SELECT {columns} FROM {self.table} WHERE {where} ORDER BY file_id", params).fetchall()
+            rows = db.execute(self._sql(f"SELECT {columns} FROM {{t}} WHERE {where} ORDER BY file_id"), params).fetchall()
         return [Entry(*row[:8], tuple(d for d in row[8].split(",") if d), row[9], bool(row[10]), row[11]) for row in rows]
 
     def add(self, name: str, size: int, sha256: str, seen_at: str, status: str, location: str,
             days: Iterable[str] = (), detail: str = "") -> Entry:  # fmt: skip
         """A new row (the file not moved yet); `detail` says why a file was refused."""
+        insert = self._sql(
+            f"INSERT INTO {{t}} (file_name, size_bytes, sha256, first_seen_at, status, {self.days_column},"
+            " location, moved, detail) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
+        )
+        values = (name, size, sha256, seen_at, status, ",".join(sorted(days)), location, detail)
         with self._connect() as db:
-            cursor = db.execute(
-                f"INSERT INTO {self.table} (file_name, size_bytes, sha256, first_seen_at, status, {self.days_column},"
-                " location, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, size, sha256, seen_at, status, ",".join(sorted(days)), location, detail),
-            )
-            file_id = cursor.lastrowid
+            if self.database is not None and self.database.dialect == "postgresql":
+                file_id = db.execute(insert + " RETURNING file_id", values).fetchone()[0]
+            else:
+                file_id = db.execute(insert, values).lastrowid
         return self.get(file_id)
 
     def get(self, file_id: int) -> Entry:
@@ -95,17 +128,17 @@ class FileLedger:
         assignments = ", ".join(f"{name} = ?" for name in values)
         with self._connect() as db:
             for file_id in file_ids:
-                db.execute(f"UPDATE {self.table} SET {assignments} WHERE file_id = ?", (*values.values(), file_id))
+                db.execute(self._sql(f"UPDATE {{t}} SET {assignments} WHERE file_id = ?"), (*values.values(), file_id))
 
     def set_counts(self, counts: dict[int, tuple[int, int]], location_of: dict[int, str]) -> None:
         """Completed files: their accepted and rejected rows and their archive location, in one transaction."""
         with self._connect() as db:
             for file_id, (accepted, rejected) in counts.items():
                 db.execute(
-                    f"UPDATE {self.table} SET status = ?, rows_accepted = ?, rows_rejected = ?, location = ?, moved = 0"
-                    " WHERE file_id = ?",
+                    self._sql("UPDATE {t} SET status = ?, rows_accepted = ?, rows_rejected = ?, location = ?, moved = 0"
+                              " WHERE file_id = ?"),
                     (COMPLETED, accepted, rejected, location_of[file_id], file_id),
-                )
+                )  # fmt: skip
 
     def find(self, file_name: str, sha256: str) -> list[Entry]:
         """The rows of this name and content, oldest first."""
@@ -138,17 +171,28 @@ class FileLedger:
 
 
 class _Transaction:
-    """A connection whose `with` block is one transaction (BEGIN IMMEDIATE ... COMMIT), then closed."""
+    """A connection whose `with` block is one transaction, then closed; `execute` returns the cursor."""
 
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
+    def __init__(self, db, begin: str | None):
+        self._db, self._begin = db, begin
 
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
+    def __enter__(self) -> _Transaction:
+        if self._begin:
+            self._db.execute(self._begin)
+        return self
+
+    def execute(self, sql: str, params: Sequence = ()):
+        cursor = self._db.cursor()
+        cursor.execute(sql, tuple(params))
+        return cursor
 
     def __exit__(self, kind, error, trace) -> None:
         try:
-            self._db.execute("ROLLBACK" if kind else "COMMIT")
+            if self._begin:
+                self._db.execute("ROLLBACK" if kind else "COMMIT")
+            elif kind:
+                self._db.rollback()
+            else:
+                self._db.commit()
         finally:
             self._db.close()

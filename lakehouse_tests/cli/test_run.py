@@ -141,3 +141,26 @@ def test_errors_before_anything_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DAGSTER_HOME")
     assert main(["run", "superstore"]) == 1
     assert "DAGSTER_HOME is not set" in capsys.readouterr().err
+
+
+def test_sales_runs_over_the_days_its_waiting_files_name(tmp_path, monkeypatch, capsys):
+    """`lakehouse run sales` without --from/--to: the waiting files' days, or nothing to do."""
+    from lakehouse.cli import run as run_module
+
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    landing = tmp_path / "landing" / "sales"
+    (landing / "dimensions").mkdir(parents=True)
+    (landing / "dimensions" / "customer.csv").write_text("customer_id\n1\n")
+    (landing / "to_process").mkdir()
+    assert main(["run", "sales"]) == 0
+    assert "sales: no files waiting in" in capsys.readouterr().out
+    header = "customer_id,store_id,product_name,sales_date,sales_person_id,price,quantity,total_cost"
+    (landing / "to_process" / "a.csv").write_text(f"{header}\n1,121,sugar,2024-01-09,1,1.00,1,1.00\n")
+    (landing / "to_process" / "b.csv").write_text(f"{header}\n1,121,sugar,2024-01-03,1,1.00,1,1.00\n")
+    (landing / "to_process" / "c.json").write_text("[]")
+    asked = []
+    monkeypatch.setattr(run_module, "run_domain", lambda settings, home, domain, first, last: asked.append((domain, first, last)) or True)
+    assert main(["run", "sales"]) == 0
+    assert asked == [("sales", date(2024, 1, 3), date(2024, 1, 9))]
+    assert sorted(p.name for p in (landing / "to_process").iterdir()) == ["a.csv", "b.csv", "c.json"]  # it only looked

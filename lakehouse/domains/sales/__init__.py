@@ -4,7 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.sales import bronze, gold, silver
 from lakehouse.domains.sales.checks import CHECKS
-from lakehouse.domains.sales.contracts.keys import DROP, SOURCE
+from lakehouse.domains.sales.contracts.keys import DATABASE, DROP, SOURCE
 from lakehouse.domains.sales.contracts.upstream import FOLDER, SCHEMA
 from lakehouse.domains.sales.files import open_drop
 from lakehouse.domains.sales.jobs import (
@@ -24,6 +24,7 @@ defs = Definitions(
         gold.sales_team_data_mart,
         gold.customer_monthly_purchase,
         gold.sales_team_incentive,
+        gold.database_write_back,
     ],
     asset_checks=CHECKS,
     jobs=[sales_daily, sales_monthly],
@@ -35,6 +36,7 @@ defs = Definitions(
 SOURCE_RESOURCE = SOURCE
 SOURCE_SCHEMA = SCHEMA
 SOURCE_FOLDER = FOLDER
+DATABASE_RESOURCE = DATABASE  # the monthly tables written back there, when LAKEHOUSE_SALES_DB_URL is set
 # The drop folder of store files (landing/sales/) and the ledger's table and days column.
 DROP_RESOURCE = DROP
 LEDGER = {"ledger_table": "sales_file_ledger", "days_column": "sales_dates"}

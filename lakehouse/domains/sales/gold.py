@@ -1,12 +1,14 @@
 """Gold: the customer and sales-team data marts, and the monthly purchases and incentives."""
 
-from dagster import AssetIn, asset
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, asset
 from pyspark.sql import DataFrame
 
 from lakehouse.domains.sales.contracts.columns import SALES_DATE, SALES_MONTH
-from lakehouse.domains.sales.contracts.keys import DAILY, ENRICHED, MONTHLY, gold
+from lakehouse.domains.sales.contracts.keys import DAILY, DATABASE, ENRICHED, MONTHLY, WRITE_BACK, gold
+from lakehouse.domains.sales.contracts.upstream import SCHEMA
 from lakehouse.domains.sales.transforms import gold as transforms
 from lakehouse.partitions import committed_days
+from lakehouse.resources.databases import DatabaseResource, replace_partitions
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, SUBPARTITIONS
 
 _KINDS = {"spark", "parquet"}
@@ -38,3 +40,22 @@ def customer_monthly_purchase(enriched: DataFrame) -> DataFrame:
 def sales_team_incentive(enriched: DataFrame) -> DataFrame:
     """Periodic snapshot: each salesperson's monthly sales; the store's top seller earns 1%."""
     return transforms.sales_team_incentive(enriched)
+
+
+@asset(
+    key=WRITE_BACK,
+    ins={"customer_monthly_purchase": AssetIn(key=gold("customer_monthly_purchase")),
+         "sales_team_incentive": AssetIn(key=gold("sales_team_incentive"))},
+    required_resource_keys={DATABASE},
+    **MONTHLY,
+)  # fmt: skip
+def database_write_back(context: AssetExecutionContext, **tables: DataFrame) -> MaterializeResult:
+    """The two monthly tables written to the sales database, each run's months replaced in one transaction."""
+    database: DatabaseResource = getattr(context.resources, DATABASE)
+    target = database.target()
+    if target is None:
+        return MaterializeResult(metadata={"written": f"nothing: no database ({database.setting} is not set)"})
+    months = list(context.partition_keys)
+    written = {name: replace_partitions(target, SCHEMA, name, frame, SALES_MONTH, months) for name, frame in tables.items()}
+    context.log.info(f"wrote {written} row(s) for {months[0]}...{months[-1]} to {target!r}")
+    return MaterializeResult(metadata={f"{name}_rows": rows for name, rows in written.items()})

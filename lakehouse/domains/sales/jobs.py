@@ -21,13 +21,13 @@ from dagster import (
     sensor,
 )
 
-from lakehouse.domains.sales.contracts.keys import DAYS, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, gold
+from lakehouse.domains.sales.contracts.keys import DAYS, ENRICHED, FILES, MONTHS, REJECTS, TRANSACTIONS, WRITE_BACK, gold
 from lakehouse.domains.sales.files import open_drop
 from lakehouse.resources.file_drop import DropFolder
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 DAILY_KEYS = [TRANSACTIONS, ENRICHED, REJECTS, FILES, gold("customer_data_mart")]
-MONTHLY_KEYS = [gold("sales_team_data_mart"), gold("customer_monthly_purchase"), gold("sales_team_incentive")]
+MONTHLY_KEYS = [gold("sales_team_data_mart"), gold("customer_monthly_purchase"), gold("sales_team_incentive"), WRITE_BACK]
 
 sales_daily = define_asset_job(
     "sales_daily",

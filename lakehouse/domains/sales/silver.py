@@ -34,7 +34,7 @@ def sales_silver(context: AssetExecutionContext, transactions: DataFrame):
     """Type the day's sales, judge them against the rules and the dimensions, and enrich the valid ones."""
     spark: SparkResource = context.resources.spark
     source: TableSource = getattr(context.resources, SOURCE)
-    dims = {name: source.read(spark.spark_session, name, schema) for name, schema in TABLES.items()}
+    dims = {name: source.read(spark.spark_session, name, TABLES[name]) for name in ("customer", "store", "sales_team")}
     with released():  # the judged rows are cached for both outputs
         enriched, rejects = enrich(transactions, dims["customer"], dims["store"], dims["sales_team"])
         yield Output(enriched, output_name="enriched_sales")
@@ -60,7 +60,7 @@ def sales_files(context: AssetExecutionContext, enriched: DataFrame, rejects: Da
     accepted, rejected = _rows_per_file(enriched), _rows_per_file(rejects)
     counts = {e.file_id: (accepted.get(e.file_id, 0), rejected.get(e.file_id, 0)) for e in taken}
     archived = drop.archive(counts)
-    context.log.info(f"archived {len(archived)} file(s) to {drop.root / 'processed'}")
+    context.log.info(f"archived {len(archived)} file(s) to {drop.root}/processed/")
     return MaterializeResult(metadata={
         "files_completed": len(archived),
         "rows_accepted": sum(a for a, _ in counts.values()),

@@ -20,6 +20,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from lakehouse.datagen.sales import generate
 from lakehouse.definitions import build_definitions
+from lakehouse.resources import file_drop
 from lakehouse.settings import Settings
 
 START, END = date(2024, 1, 30), date(2024, 2, 10)  # 12 days across a month end
@@ -244,3 +245,67 @@ def test_a_late_file_joins_its_day_and_a_run_cut_after_bronze_is_finished(sales_
     enriched = [r for r in table(spark, home, "silver/sales/enriched_sales")
                 if r["customer_id"] == 1 and r["sales_month"] == "2024-02"]  # fmt: skip
     assert customer_1[0]["total_sales"] == sum(r["total_cost"] for r in enriched)
+
+
+def _days(rows: list[dict], column: str, first: str, last: str) -> list[dict]:
+    """Rows of days first..last without what differs between two homes (the intake time)."""
+    kept = [{k: v for k, v in r.items() if k != "_ingested_at"} for r in rows if first <= str(r[column]) <= last]
+    return sorted(kept, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
+
+
+@pytest.fixture(scope="module")
+def crash_home(tmp_path_factory, generated):
+    home = tmp_path_factory.mktemp("sales-crash")
+    shutil.copytree(generated[0], home / "landing" / "sales")
+    return home, build_definitions(Settings(home=home, spark_master="local[2]")), DagsterInstance.ephemeral()
+
+
+def _same_days_as_the_clean_run(spark, home, clean_home, first, last):
+    for key, column in (("bronze/sales/transactions", "partition_date"), ("silver/sales/enriched_sales", "sales_date"),
+                        ("silver/sales/rejects", "partition_date")):  # fmt: skip
+        assert _days(table(spark, home, key), column, first, last) == _days(table(spark, clean_home, key), column, first, last)
+
+
+def _killed(*args, **kwargs):
+    raise RuntimeError("killed")
+
+
+def test_a_run_failing_after_silver_is_finished_by_the_next(crash_home, sales_run, spark, monkeypatch):
+    home, defs, instance = crash_home
+    with monkeypatch.context() as patch:
+        patch.setattr(file_drop.FileDrop, "archive", _killed)
+        failed = run(defs, "sales_daily", FIRST, "2024-01-31", instance)
+    assert not failed.success
+    taken = {name: status for name, status, *_ in ledger(home) if name.endswith(("20240130.csv", "20240131.csv"))}
+    assert taken == {f"sales_{s}_{d}.csv": "processing" for s in (121, 122, 123) for d in ("20240130", "20240131")}
+    assert (home / "landing" / "sales" / "to_process" / "sales_121_20240130.csv").exists()
+    assert run(defs, "sales_daily", FIRST, "2024-01-31", instance).success
+    assert not (home / "landing" / "sales" / "to_process" / "sales_121_20240130.csv").exists()
+    _same_days_as_the_clean_run(spark, home, sales_run[0], FIRST, "2024-01-31")
+
+
+def test_a_run_failing_during_archiving_is_finished_by_the_next(crash_home, sales_run, spark, monkeypatch):
+    home, defs, instance = crash_home
+    moves = []
+    real = file_drop._move
+
+    def dies_on_the_third_archive_move(source, target):
+        if "/processed/" in str(target):
+            moves.append(target)
+            if len(moves) == 3:
+                raise RuntimeError("killed while archiving")
+        real(source, target)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(file_drop, "_move", dies_on_the_third_archive_move)
+        failed = run(defs, "sales_daily", "2024-02-01", "2024-02-02", instance)
+    assert not failed.success
+    half = [row for row in ledger(home) if row[1] == "completed" and not row[5]]
+    assert len(half) == 4  # 6 files of the two days: 2 moved, the 3rd cut, 3 more decided
+    assert run(defs, "sales_daily", "2024-02-01", "2024-02-02", instance).success
+    assert all(moved for *_, moved in ledger(home))
+    assert [n for n in files_in(home / "landing" / "sales" / "to_process") if "20240201" in n or "20240202" in n] == []
+    _same_days_as_the_clean_run(spark, home, sales_run[0], "2024-02-01", "2024-02-02")
+    counts = {row[0]: row[2:4] for row in ledger(home) if row[1] == "completed"}
+    clean = {row[0]: row[2:4] for row in ledger(sales_run[0]) if row[1] == "completed"}
+    assert {n: c for n, c in counts.items() if "2024020" in n} == {n: c for n, c in clean.items() if n in counts and "2024020" in n}

@@ -126,3 +126,22 @@ def test_sensor_requests_one_run_for_the_waiting_days_then_nothing_for_the_same_
             build_sensor_context(instance=instance, resources={"sales_files": drop})
         ).skip_message
     assert not (tmp_path / "error_files").exists()  # a sensor only looks: the next run quarantines notes.json
+
+
+def test_every_file_accounted_fails_on_a_half_moved_or_open_file(tmp_path):
+    from lakehouse.domains.sales.files import files_accounted, open_drop
+
+    folder = DropFolder(root=str(tmp_path), ledger_path=str(tmp_path / "ledger.sqlite"))
+    drop = open_drop(folder)
+    (tmp_path / "to_process").mkdir()
+    (tmp_path / "to_process" / "a.csv").write_text(f"{HEADER}\n1,121,sugar,2024-01-05,1,50.00,2,100.00\n")
+    drop.intake()
+    (taken,), _, _ = drop.take(["2024-01-05"])
+    assert files_accounted(drop, ["2024-01-05"])[0] is False  # taken, not archived: still open
+    drop.ledger.set_counts({taken.file_id: (1, 0)}, {taken.file_id: "processed/x/a.csv"})  # decided, not moved
+    passed, details = files_accounted(drop, ["2024-01-05"])
+    assert (passed, details["unfinished_moves"], details["sample_files"]) == (False, 1, "a.csv")
+    drop.finish_moves()
+    (tmp_path / "to_process" / "late.csv").write_text("x")
+    passed, details = files_accounted(drop, ["2024-01-05"])
+    assert (passed, details["still_processing"], details["unfinished_moves"], details["arrived_since_the_intake"]) == (True, 0, 0, 1)

@@ -24,12 +24,14 @@ def gold(table: str) -> list[str]:
 TRANSACTIONS = bronze("transactions")
 ENRICHED = silver("enriched_sales")
 REJECTS = silver("rejects")
-FILES = silver("files")  # the run's files archived, with their row counts (the ledger's view)
+FILES = silver("files")
+WRITE_BACK = gold("database_write_back")  # the monthly tables in the sales database  # the run's files archived, with their row counts (the ledger's view)
 
 # A range is one run (single-run backfill), for daily and for monthly assets.
 DAILY = {"group_name": GROUP, "partitions_def": DAYS, "backfill_policy": BackfillPolicy.single_run()}
 MONTHLY = {"group_name": GROUP, "partitions_def": MONTHS, "backfill_policy": BackfillPolicy.single_run()}
 
-# Resources: the drop folder of store files (with its ledger) and the dimension tables.
+# Resources: the drop folder of store files (with its ledger), the dimension tables, the database.
 DROP = "sales_files"
 SOURCE = "sales_source"
+DATABASE = "sales_database"  # where the monthly tables are written back (LAKEHOUSE_SALES_DB_URL)

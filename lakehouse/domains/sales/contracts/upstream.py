@@ -20,6 +20,11 @@ TABLES = {
         ("id", IntegerType()), ("address", StringType()), ("store_pincode", StringType()),
         ("store_manager_name", StringType()), ("store_opening_date", DateType()), ("reviews", StringType()),
     ),
+    "product": _schema(
+        ("id", IntegerType()), ("name", StringType()), ("current_price", DecimalType(10, 2)),
+        ("old_price", DecimalType(10, 2)), ("created_date", DateType()), ("updated_date", DateType()),
+        ("expiry_date", DateType()),
+    ),
     "sales_team": _schema(
         ("id", IntegerType()), ("first_name", StringType()), ("last_name", StringType()),
         ("manager_id", IntegerType()), ("is_manager", StringType()), ("address", StringType()),
