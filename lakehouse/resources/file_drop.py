@@ -35,6 +35,7 @@ from dagster import ConfigurableResource
 from dagster_aws.s3 import S3Resource
 
 from lakehouse.resources.databases import parse
+from lakehouse.resources.landing import header_of
 from lakehouse.resources.file_ledger import (
     COMPLETED,
     DUPLICATE,
@@ -262,6 +263,11 @@ class FileDrop:
     def path(self, entry: Entry):
         """Where the entry's file is now (its destination once moved): a Path, or an s3a:// URI."""
         return self.files.path(entry.location)
+
+    def header(self, entry: Entry) -> tuple[str, ...]:
+        """The column names of the entry's file, wherever it is."""
+        text = self.files.read(entry.location).decode("utf-8-sig", errors="replace")
+        return header_of(io.StringIO(text, newline=""))
 
     def _free(self, location: str) -> str:
         """`location`, or beside it in `<stamp>-2/`, `-3/`... when a file of the same name is there

@@ -44,7 +44,8 @@ class LandingFiles(ConfigurableResource):
 
 
 def read_csv_files(
-    spark: SparkSession, paths: list[str], fold: tuple[tuple[str, ...], str] | None = None
+    spark: SparkSession, paths: list[str], fold: tuple[tuple[str, ...], str] | None = None,
+    headers: dict[str, tuple[str, ...]] | None = None,
 ) -> DataFrame | None:
     """CSV files as string columns, plus `_source_file`, `_absent_columns`, `_corrupt_record` (None: all empty).
 
@@ -53,10 +54,11 @@ def read_csv_files(
     that row's `_absent_columns` (a missing column is told apart from an empty value).
     `fold` = (known columns, name): every other column of a file is folded into one text column
     `name`, `col=value, ...` in that file's header order (null when a file has no other column).
+    `headers`: each path's header where Python cannot open the path (an object store).
     """
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for path in paths:
-        header = _header(path)
+        header = headers[path] if headers is not None else _header(path)
         if header:  # a zero-byte file has no rows to lose
             groups[header].append(path)
     if not groups:
@@ -91,5 +93,10 @@ def _header(path: str) -> tuple[str, ...]:
     # utf-8-sig tolerates a BOM; undecodable bytes become U+FFFD so a broken file's rows are
     # rejected downstream (its header lacks the expected columns) instead of crashing the run.
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
-        first = next(csv.reader(handle), None)
+        return header_of(handle)
+
+
+def header_of(lines) -> tuple[str, ...]:
+    """The stripped column names of a CSV text's first record (() when there is none)."""
+    first = next(csv.reader(lines), None)
     return tuple(name.strip() for name in first) if first else ()

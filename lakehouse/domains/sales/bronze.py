@@ -31,6 +31,8 @@ def bronze_transactions(context: AssetExecutionContext) -> DataFrame:
         context.log.info(f"{len(left)} received file(s) name days outside this run, left for a later run: "
                          f"{[e.file_name for e in left[:10]]}")  # fmt: skip
     context.log.info(f"reading {len(taken)} new and {len(completed)} earlier file(s) of {days[0]}...{days[-1]}")
-    files = [(str(drop.path(e)), e.file_name, e.file_id, e.first_seen_at, e.days[0]) for e in taken + completed]
+    entries = taken + completed
+    files = [(str(drop.path(e)), e.file_name, e.file_id, e.first_seen_at, e.days[0]) for e in entries]
+    headers = {str(drop.path(e)): drop.header(e) for e in entries}  # read through the drop: local or S3
     spark: SparkResource = context.resources.spark
-    return to_bronze(spark.spark_session, files, days)
+    return to_bronze(spark.spark_session, files, days, headers)

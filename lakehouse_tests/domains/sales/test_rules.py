@@ -112,19 +112,19 @@ def test_sensor_requests_one_run_for_the_waiting_days_then_nothing_for_the_same_
     (incoming / "notes.json").write_text("[]")
     drop = DropFolder(root=str(tmp_path), ledger_path=str(tmp_path / "ledger.sqlite"),
                       ledger_table="sales_file_ledger", days_column="sales_dates")  # fmt: skip
+    def evaluate(instance):
+        with build_sensor_context(instance=instance, resources={"sales_files": drop}) as context:
+            return sales_files_sensor(context)
+
     with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, resources={"sales_files": drop})
-        request = sales_files_sensor(context)
+        request = evaluate(instance)
         assert request.tags == {
             "dagster/asset_partition_range_start": "2024-01-05", "dagster/asset_partition_range_end": "2024-01-07",
         }  # fmt: skip
-        again = sales_files_sensor(build_sensor_context(instance=instance, resources={"sales_files": drop}))
-        assert again.run_key == request.run_key  # the same files: Dagster launches a run key once
+        assert evaluate(instance).run_key == request.run_key  # the same files: Dagster launches a run key once
         for name in ("sales_121_20240105.csv", "sales_121_20240107.csv"):
             (incoming / name).unlink()
-        assert "no new store files" in sales_files_sensor(
-            build_sensor_context(instance=instance, resources={"sales_files": drop})
-        ).skip_message
+        assert "no new store files" in evaluate(instance).skip_message
     assert not (tmp_path / "error_files").exists()  # a sensor only looks: the next run quarantines notes.json
 
 

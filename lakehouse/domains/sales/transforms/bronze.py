@@ -32,15 +32,16 @@ def _local_path(uri: Column) -> Column:
     return F.regexp_replace(decoded, r"^file:/+", "/")
 
 
-def to_bronze(spark: SparkSession, files: list[tuple], days: list[str]) -> DataFrame:
+def to_bronze(spark: SparkSession, files: list[tuple], days: list[str], headers: dict | None = None) -> DataFrame:
     """The rows of `files` that fall on `days`, in BRONZE columns.
 
     `files`: (path, file name, ledger id, first seen at (ISO), first day the file names). A row's
     day is its sales_date, or its file's first day when that does not read as a date (the row is
-    rejected in silver, with its reason, on that day).
+    rejected in silver, with its reason, on that day). `headers`: each path's column names, when
+    the paths are not local files.
     """
     empty = spark.createDataFrame([], ", ".join(f"`{c}` string" for c in BRONZE))
-    raw = read_csv_files(spark, [f[0] for f in files], fold=(MANDATORY, ADDITIONAL)) if files else None
+    raw = read_csv_files(spark, [f[0] for f in files], fold=(MANDATORY, ADDITIONAL), headers=headers) if files else None
     if raw is None:
         return empty.select(*_typed(empty))
     known = spark.createDataFrame(files, FILES_DDL)
