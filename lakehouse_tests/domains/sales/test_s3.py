@@ -64,7 +64,8 @@ def test_a_daily_run_on_s3_keeps_the_drop_folders_in_the_bucket(client, s3_endpo
     settings = Settings(home=home, storage="s3", s3_bucket=TEST_BUCKET, s3_prefix=prefix, s3_endpoint=s3_endpoint,
                         aws_region="us-east-1", has_aws_keys=True, spark_master="local[2]",
                         landing_prefixes=(("sales", f"{prefix}/landing/sales"),))  # fmt: skip
-    result = run(build_definitions(settings), "sales_daily", "2024-01-30", "2024-02-01", DagsterInstance.ephemeral())
+    defs, instance = build_definitions(settings), DagsterInstance.ephemeral()
+    result = run(defs, "sales_daily", "2024-01-30", "2024-02-01", instance)
     assert result.success
     found = keys(client, f"{prefix}/landing/sales")
     assert [k for k in found if k.startswith("to_process/")] == []
@@ -74,3 +75,11 @@ def test_a_daily_run_on_s3_keeps_the_drop_folders_in_the_bucket(client, s3_endpo
     assert len([k for k in found if k.startswith("processed/")]) == 9
     bronze = spark.read.parquet(f"s3a://{TEST_BUCKET}/{prefix}/bronze/sales/transactions")
     assert bronze.count() == report.rows - 5  # every line but the no_total file's 5
+    # The monthly mart's store folders are S3 prefixes inside each month, committed and read as one.
+    assert run(defs, "sales_monthly", "2024-01", "2024-02", instance).success
+    mart = keys(client, f"{prefix}/gold/sales/sales_team_data_mart")
+    assert sorted({k.split("/")[1] for k in mart if k.startswith("sales_month=2024-01/") and k.endswith(".parquet")}) == [
+        "store_id=121", "store_id=122", "store_id=123",
+    ]  # fmt: skip
+    enriched = spark.read.parquet(f"s3a://{TEST_BUCKET}/{prefix}/silver/sales/enriched_sales").count()
+    assert spark.read.parquet(f"s3a://{TEST_BUCKET}/{prefix}/gold/sales/sales_team_data_mart").count() == enriched

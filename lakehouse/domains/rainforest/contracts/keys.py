@@ -2,27 +2,13 @@
 
 from dagster import BackfillPolicy
 
+from lakehouse.keys import layer_keys
 from lakehouse.partitions import daily
 
 GROUP = "rainforest"
 PARTITIONS = daily("2024-01-01")
 
-
-def bronze(table: str) -> list[str]:
-    return ["bronze", GROUP, table]
-
-
-def silver(table: str) -> list[str]:
-    return ["silver", GROUP, table]
-
-
-def gold(table: str) -> list[str]:
-    return ["gold", GROUP, table]
-
-
-def interface(table: str) -> list[str]:
-    return ["interface", GROUP, table]
-
+bronze, silver, gold, interface = layer_keys(GROUP)
 
 BRONZE_REJECTS = bronze("rejects")
 

@@ -2,30 +2,20 @@
 
 from dagster import BackfillPolicy
 
+from lakehouse.keys import layer_keys
 from lakehouse.partitions import daily, monthly
 
 GROUP = "sales"
 DAYS = daily("2024-01-01")
 MONTHS = monthly("2024-01")
 
-
-def bronze(table: str) -> list[str]:
-    return ["bronze", GROUP, table]
-
-
-def silver(table: str) -> list[str]:
-    return ["silver", GROUP, table]
-
-
-def gold(table: str) -> list[str]:
-    return ["gold", GROUP, table]
-
+bronze, silver, gold, _ = layer_keys(GROUP)  # no interface layer
 
 TRANSACTIONS = bronze("transactions")
 ENRICHED = silver("enriched_sales")
 REJECTS = silver("rejects")
-FILES = silver("files")
-WRITE_BACK = gold("database_write_back")  # the monthly tables in the sales database  # the run's files archived, with their row counts (the ledger's view)
+FILES = silver("files")  # the run's files archived, with their row counts (the ledger's view)
+WRITE_BACK = gold("database_write_back")  # the monthly tables in the sales database
 
 # A range is one run (single-run backfill), for daily and for monthly assets.
 DAILY = {"group_name": GROUP, "partitions_def": DAYS, "backfill_policy": BackfillPolicy.single_run()}
