@@ -1,8 +1,9 @@
-"""Asset keys every domain shares the shape of: `<layer>/<domain>/<table>`."""
+"""Keys every domain shares: asset keys `<layer>/<domain>/<table>`, and metadata keys the CLI reads."""
 
 from collections.abc import Callable
 
 LAYERS = ("bronze", "silver", "gold", "interface")
+SUMMARY = "lakehouse/summary"  # materialization metadata: one line `lakehouse run` prints after the run's tables
 
 
 def layer_keys(group: str) -> tuple[Callable[[str], list[str]], ...]:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lakehouse.cli import CliError, dagster_home, day, one_line
 from lakehouse.cli.run_plan import Batch, domain_assets, key_range, label, plan
+from lakehouse.keys import SUMMARY
 
 HELP = "Materialize every asset of a domain over a range of days through Dagster, showing progress."
 POLL_SECONDS = 1.0
@@ -365,9 +366,12 @@ def summarize(instance, run_id: str) -> list[str]:
     from dagster import DagsterEventType
 
     tables: dict[str, list] = {}
+    said: dict[str, str] = {}  # asset -> its SUMMARY line (a range run repeats it on every day's event)
     for entry in _records(instance, run_id, DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.dagster_event.event_specific_data.materialization
         meta = materialization.metadata
+        if SUMMARY in meta:
+            said[materialization.asset_key.to_user_string()] = meta[SUMMARY].value
         partitions = meta["partitions_written"].value if "partitions_written" in meta else "-"
         table = tables.setdefault(materialization.asset_key.to_user_string(), [partitions, 0])
         rows = meta.get("dagster/row_count")
@@ -375,6 +379,7 @@ def summarize(instance, run_id: str) -> list[str]:
     width = max([45, *(len(key) + 2 for key in tables)])
     lines = [f"  {'table':<{width}}{'partitions':>11}{'rows':>12}"]
     lines += [f"  {key:<{width}}{p:>11}{rows:>12,}" for key, (p, rows) in sorted(tables.items())]
+    lines += [f"  {key}: {text}" for key, text in sorted(said.items())]
     latest: dict[tuple[str, str], object] = {}
     for entry in _records(instance, run_id, DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
@@ -386,7 +391,7 @@ def summarize(instance, run_id: str) -> list[str]:
         verdict = "passed" if evaluation.passed else f"FAILED ({evaluation.severity.value})"
         failing = evaluation.metadata.get("failing_count")
         detail = f", failing {failing.value}" if failing is not None and not evaluation.passed else ""
-        checks.append(f"  {asset:<45}{name:<32}{verdict}{detail}")
+        checks.append(f"  {asset:<45}{name:<36} {verdict}{detail}")
     passed = sum(1 for line in checks if line.endswith("passed"))
     lines.append(f"  checks: {passed} passed, {len(checks) - passed} not passed")
     return lines + sorted(checks)

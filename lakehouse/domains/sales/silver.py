@@ -1,5 +1,6 @@
 """Silver: the sales typed and enriched with the dimensions, the rejected rows, and the files archived."""
 
+from collections import Counter
 
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MaterializeResult, Output, asset, multi_asset
 from pyspark.sql import DataFrame
@@ -10,6 +11,7 @@ from lakehouse.domains.sales.contracts.upstream import TABLES
 from lakehouse.domains.sales.files import run_days, store_files
 from lakehouse.domains.sales.transforms.silver import enrich
 from lakehouse.quality.rejects import released
+from lakehouse.keys import SUMMARY
 from lakehouse.resources.file_ledger import PROCESSING
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
 from lakehouse.resources.sources import TableSource
@@ -65,4 +67,14 @@ def sales_files(context: AssetExecutionContext, enriched: DataFrame, rejects: Da
         "files_completed": len(archived),
         "rows_accepted": sum(a for a, _ in counts.values()),
         "rows_rejected": sum(r for _, r in counts.values()),
+        SUMMARY: ledger_summary(drop.ledger.all()),
     })  # fmt: skip
+
+
+def ledger_summary(entries) -> str:
+    """Every file the ledger knows, by status, and the rows of the completed ones: one line."""
+    statuses = Counter(e.status for e in entries)
+    accepted = sum(e.rows_accepted or 0 for e in entries)
+    rejected = sum(e.rows_rejected or 0 for e in entries)
+    files = ", ".join(f"{n:,} {status}" for status, n in sorted(statuses.items()))
+    return f"files in the ledger: {files}; rows of completed files: {accepted:,} accepted, {rejected:,} rejected"

@@ -126,3 +126,15 @@ def test_a_ledger_in_postgresql_keeps_its_rows_and_ids(postgres, tmp_path):
         (first.file_id, "a.csv", "processing", ("2024-01-01", "2024-01-02")), (second.file_id, "b.csv", "received", ()),
     ]  # fmt: skip
     assert second.file_id == first.file_id + 1
+
+
+def test_the_generator_loads_the_dimensions_into_postgresql(postgres, tmp_path):
+    report = generate(tmp_path, seed=4, start=date(2024, 1, 1), end=date(2024, 1, 2), db_url=postgres.url())
+    assert "***" in report.database and "lakehouse:" in report.database
+    target = parse(postgres.url())
+    counts = [fetch(target, f"SELECT COUNT(*) FROM sales.{name}")[0][0] for name in ("customer", "store", "product", "sales_team")]
+    assert counts == [25, 4, 8, 10]
+    assert fetch(target, "SELECT id, is_manager, store_id FROM sales.sales_team WHERE id = 10") == [(10, "Y", None)]
+    # Loading again gives exactly the generated rows (the tables are replaced, not appended to).
+    generate(tmp_path, seed=4, start=date(2024, 1, 1), end=date(2024, 1, 2), db_url=postgres.url())
+    assert fetch(target, "SELECT COUNT(*) FROM sales.customer") == [(25,)]

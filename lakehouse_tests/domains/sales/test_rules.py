@@ -3,6 +3,8 @@ and the checks failing on bad data as well as passing on good data."""
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import date
 from decimal import Decimal
 
@@ -112,19 +114,25 @@ def test_sensor_requests_one_run_for_the_waiting_days_then_nothing_for_the_same_
     (incoming / "notes.json").write_text("[]")
     drop = DropFolder(root=str(tmp_path), ledger_path=str(tmp_path / "ledger.sqlite"),
                       ledger_table="sales_file_ledger", days_column="sales_dates")  # fmt: skip
+    cursor = [None]
+
     def evaluate(instance):
-        with build_sensor_context(instance=instance, resources={"sales_files": drop}) as context:
-            return sales_files_sensor(context)
+        with build_sensor_context(instance=instance, resources={"sales_files": drop}, cursor=cursor[0]) as context:
+            result = sales_files_sensor(context)
+            cursor[0] = context.cursor
+            return result
 
     with DagsterInstance.ephemeral() as instance:
-        request = evaluate(instance)
-        assert request.tags == {
-            "dagster/asset_partition_range_start": "2024-01-05", "dagster/asset_partition_range_end": "2024-01-07",
-        }  # fmt: skip
-        assert evaluate(instance).run_key == request.run_key  # the same files: Dagster launches a run key once
+        requests = evaluate(instance)
+        # Exactly the files' days: 01-05 and 01-07 are not consecutive, so two runs, not 01-05...01-07.
+        assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+                for r in requests] == [("2024-01-05", "2024-01-05"), ("2024-01-07", "2024-01-07")]  # fmt: skip
+        digest = hashlib.sha256((incoming / "sales_121_20240105.csv").read_bytes()).hexdigest()
+        assert requests[0].run_key == hashlib.sha256(digest.encode()).hexdigest()
+        assert "already requested" in evaluate(instance).skip_message  # the same files: no new request
         for name in ("sales_121_20240105.csv", "sales_121_20240107.csv"):
             (incoming / name).unlink()
-        assert "no new store files" in evaluate(instance).skip_message
+        assert "no new store files" in evaluate(instance).skip_message  # notes.json alone: no run
     assert not (tmp_path / "error_files").exists()  # a sensor only looks: the next run quarantines notes.json
 
 
@@ -145,3 +153,15 @@ def test_every_file_accounted_fails_on_a_half_moved_or_open_file(tmp_path):
     (tmp_path / "to_process" / "late.csv").write_text("x")
     passed, details = files_accounted(drop, ["2024-01-05"])
     assert (passed, details["still_processing"], details["unfinished_moves"], details["arrived_since_the_intake"]) == (True, 0, 0, 1)
+
+
+def test_day_ranges_join_consecutive_days_and_a_file_spanning_days():
+    from lakehouse.domains.sales.jobs import day_ranges
+
+    waiting = [("a", "h1", ("2024-01-31",)), ("b", "h2", ("2024-02-01",)), ("c", "h3", ("2024-02-05", "2024-02-08")),
+               ("d", "h4", ("2024-02-07",)), ("e", "h5", ("2024-02-10",)), ("f", "h6", ("2024-02-28", "2024-03-02"))]  # fmt: skip
+    assert day_ranges(waiting, "2024-02-29") == [
+        ("2024-01-31", "2024-02-01", ["h1", "h2"]),  # a month end crossed
+        ("2024-02-05", "2024-02-08", ["h3", "h4"]),
+        ("2024-02-10", "2024-02-10", ["h5"]),
+    ]  # f names 2024-03-02, a day not ended on 2024-02-29's evening: it waits
