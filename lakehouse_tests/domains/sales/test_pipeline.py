@@ -21,6 +21,7 @@ from pyspark.sql.types import StructType
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from lakehouse.datagen.sales import generate
+from lakehouse.cli.run import summarize
 from lakehouse.definitions import build_definitions
 from lakehouse.resources import file_drop
 from lakehouse.settings import Settings
@@ -111,6 +112,13 @@ def test_both_runs_succeed_with_every_check_passing(sales_run):
         evaluated = result.get_asset_check_evaluations()
         assert len(evaluated) == count
         assert [e.check_name for e in evaluated if not e.passed] == []
+
+
+def test_the_run_summary_says_what_became_of_every_file(sales_run, spark):
+    home, _, instance, daily, _ = sales_run
+    accepted = len(table(spark, home, "silver/sales/enriched_sales"))
+    assert f"  silver/sales/files: files in the ledger: 36 completed, 1 duplicate, 2 rejected:bad_schema, " \
+           f"2 rejected:wrong_file_type; rows of completed files: {accepted:,} accepted, 8 rejected" in summarize(instance, daily.run_id)
 
 
 def test_every_file_ends_archived_or_quarantined_with_its_ledger_row(sales_run, generated):
