@@ -19,6 +19,7 @@ def store_files(context) -> FileDrop:
 
 
 def run_days(context: AssetExecutionContext) -> list[str]:
+    """The run's daily partition keys."""
     return list(context.partition_keys)
 
 
