@@ -35,9 +35,9 @@ help:
 	@echo "make demo        run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
 	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
 	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench       run the benchmarks: superstore (bench/run.py), then rainforest (bench/rainforest.py)"
-	@echo "                 (BENCH_ARGS=... and RAINFOREST_BENCH_ARGS=... pass flags; see each script's --help)"
-	@echo "make bench-quick both benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
+	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py)"
+	@echo "                 (BENCH_ARGS, RAINFOREST_BENCH_ARGS and SALES_BENCH_ARGS pass flags; see each script's --help)"
+	@echo "make bench-quick the benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
 	@echo "make clean       remove data/, .dagster/, bench/out/"
 	@echo "make distclean   clean, and remove .venv/ and .jars/"
 
