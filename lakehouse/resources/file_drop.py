@@ -7,10 +7,11 @@ Layout under `root` (a local folder, or an S3 prefix: `S3Files`): `to_process/` 
 to_process/, in its destination, or (after a crash between the two) in both; the next intake
 finishes what the ledger says was decided.
 
-What `intake` decides for a file, in order: not `suffix` -> wrong_file_type; empty, undecodable,
-a required column missing from its header, or no row with a readable day -> bad_schema; the same
+What `intake` decides for a file, in order: not `suffix` -> wrong_file_type; empty (or a header
+only), undecodable, or a required column missing from its header -> bad_schema; the same
 content as a file the ledger already holds -> duplicate (archived); otherwise received, with the
-days its rows name. A run then `take`s the received files whose days it covers and `archive`s
+days its rows name (none readable: the date in its name, else its arrival day, where the rules
+reject its rows). A run then `take`s the received files whose days it covers and `archive`s
 them when its tables are written. A file that disappears between listing and reading has no
 row: it is no longer there to lose. A waiting file overwritten in to_process/ by other content
 before a run took it is `replaced` (its bytes are gone; the new content is a new arrival). This module knows no domain: the caller names the suffix,
@@ -23,6 +24,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -89,13 +91,16 @@ def _day(text: str) -> str | None:
         return None
 
 
-def inspect_file(path: Path, suffix: str, required: Sequence[str], day_column: str) -> Inspection:
+def inspect_file(path: Path, suffix: str, required: Sequence[str], day_column: str, arrived: str | None = None) -> Inspection:
     """A local file's verdict by name and content (see the module docstring)."""
-    return inspect(path.name, lambda: path.read_bytes(), suffix, required, day_column)
+    return inspect(path.name, lambda: path.read_bytes(), suffix, required, day_column, arrived)
 
 
-def inspect(name: str, read, suffix: str, required: Sequence[str], day_column: str) -> Inspection:
-    """The verdict on a file called `name` whose bytes `read()` returns (only read when the name passes)."""
+def inspect(name: str, read, suffix: str, required: Sequence[str], day_column: str, arrived: str | None = None) -> Inspection:
+    """The verdict on a file called `name` whose bytes `read()` returns (only read when the name passes).
+
+    `arrived`: the intake's day, the day of a file whose rows name none (and whose name holds no date).
+    """
     if not name.lower().endswith(suffix):
         return Inspection(WRONG_FILE_TYPE, f"not a {suffix} file")
     data = read()
@@ -112,12 +117,21 @@ def inspect(name: str, read, suffix: str, required: Sequence[str], day_column: s
         if missing:
             return Inspection(BAD_SCHEMA, f"missing columns: {', '.join(missing)}")
         at = header.index(day_column)
-        days = {_day(row[at]) for row in rows if len(row) > at}
+        lines = [row for row in rows if row]
+        days = {_day(row[at]) for row in lines if len(row) > at}
     except csv.Error as error:
         return Inspection(BAD_SCHEMA, f"unreadable CSV: {error}")
+    if not lines:
+        return Inspection(BAD_SCHEMA, "no data rows (a header only)")
     days.discard(None)
     if not days:
-        return Inspection(BAD_SCHEMA, f"no row has a readable {day_column}")
+        # Rows whose day does not read are the rules' business (rejected with their reason), not
+        # the file's: they are placed in the day the file's name says, else the day it arrived.
+        named = re.search(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)", name)
+        day = (_day(f"{named[1]}-{named[2]}-{named[3]}") if named else None) or arrived
+        if day is None:  # no name date and no arrival day given: nowhere to put the rows
+            return Inspection(BAD_SCHEMA, f"no row has a readable {day_column}")
+        return Inspection(None, f"no row has a readable {day_column}", days=(day,))
     return Inspection(None, days=tuple(sorted(days)))
 
 
@@ -298,8 +312,10 @@ class FileDrop:
             done.append(entry.file_name)
         return done
 
-    def _inspect(self, name: str) -> Inspection:
-        return inspect(name, lambda: self.files.read(f"{INCOMING}/{name}"), self.suffix, self.required, self.day_column)
+    def _inspect(self, name: str, when: datetime) -> Inspection:
+        read = lambda: self.files.read(f"{INCOMING}/{name}")  # noqa: E731
+        day = when.astimezone(timezone.utc).date().isoformat()
+        return inspect(name, read, self.suffix, self.required, self.day_column, day)
 
     def intake(self, moment: datetime | None = None) -> IntakeReport:
         """Judge every new arrival; quarantine or archive the refused and duplicate ones."""
@@ -314,7 +330,7 @@ class FileDrop:
                 if known:
                     continue  # already taken in, waiting for (or inside) a run
                 self._supersede(name, digest)
-                verdict = self._inspect(name)
+                verdict = self._inspect(name, when)
             except FileNotFoundError:
                 report.vanished.append(name)
                 continue
@@ -326,7 +342,7 @@ class FileDrop:
                 status, location = DUPLICATE, f"{ARCHIVE}/{folder}/{name}"
                 report.duplicates.append(name)
             else:
-                self.ledger.add(name, size, digest, seen_at, RECEIVED, source, verdict.days)
+                self.ledger.add(name, size, digest, seen_at, RECEIVED, source, verdict.days, verdict.detail)
                 report.received.append(name)
                 continue
             location = self._free(location)
@@ -380,7 +396,7 @@ class FileDrop:
                     continue
                 if any(e.status == COMPLETED for e in self.ledger.holding(digest)):
                     continue
-                verdict = self._inspect(name)
+                verdict = self._inspect(name, datetime.now(timezone.utc))
             except FileNotFoundError:
                 continue
             if verdict.refused is None:

@@ -112,10 +112,10 @@ def test_files_of_another_type_are_quarantined_by_type(tmp_path):
         (b"\xff\xfeo\x00k\x00", "not UTF-8 (byte 0)"),  # UTF-16
         (HEADER.removesuffix(",total_cost") + "\n1,10,Widget,2024-02-01,7,2.50,2\n", "missing columns: total_cost"),
         ("sales_date\n2024-02-01\n", "missing columns: " + ", ".join(c for c in REQUIRED if c != "sales_date")),
-        (HEADER + "\n", "no row has a readable sales_date"),  # header only
-        (sales("01/02/2024", "2024-13-45", "2024-2-1", "", "yesterday"), "no row has a readable sales_date"),
+        (HEADER + "\n", "no data rows (a header only)"),
+        (HEADER + "\n\n\n", "no data rows (a header only)"),  # blank lines are no rows
     ],
-    ids=["empty", "whitespace", "latin-1", "utf-16", "no-total_cost", "one-column", "header-only", "no-readable-date"],
+    ids=["empty", "whitespace", "latin-1", "utf-16", "no-total_cost", "one-column", "header-only", "header-and-blank-lines"],
 )
 def test_a_file_that_cannot_be_read_as_sales_is_quarantined_as_bad_schema(tmp_path, content, detail):
     """Its reason in `detail`, the file moved to error_files/bad_schema/<stamp>/ intact."""
@@ -396,3 +396,17 @@ def test_a_waiting_file_overwritten_before_a_run_is_replaced_by_the_new_content(
     ]  # fmt: skip
     taken, _, _ = drop.take(["2024-01-05", "2024-01-06"])
     assert [(e.file_name, e.sha256) for e in taken] == [("s.csv", sha(new))]
+
+
+def test_rows_with_no_readable_day_are_received_on_the_day_the_name_says_else_the_arrival_day(tmp_path):
+    """Their rows are the rules' to reject (unparseable:sales_date), not a reason to quarantine the file."""
+    drop = open_drop(tmp_path)
+    bad_days = sales("01/02/2024", "2024-13-45", "2024-2-1", "", "yesterday")
+    put(tmp_path, "sales_121_20240105.csv", bad_days)
+    put(tmp_path, "undated.csv", bad_days.replace("1,10,", "2,10,"))
+    report = drop.intake(FIRST)
+    assert (report.received, report.quarantined) == (["sales_121_20240105.csv", "undated.csv"], {})
+    assert [(r[0], r[1], r[4], r[5]) for r in rows(drop)] == [
+        ("sales_121_20240105.csv", "received", "no row has a readable sales_date", ("2024-01-05",)),
+        ("undated.csv", "received", "no row has a readable sales_date", ("2024-02-01",)),  # FIRST's day
+    ]  # fmt: skip

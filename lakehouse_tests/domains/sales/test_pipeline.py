@@ -243,15 +243,25 @@ def test_a_late_file_joins_its_day_and_a_run_cut_after_bronze_is_finished(sales_
         "customer_id,store_id,product_name,sales_date,sales_person_id,price,quantity,total_cost\n"
         "1,123,sugar,2024-02-01,7,50.00,2,100.00\n1,123,sugar,2024-02-01,7,50.00,1,50.00\n"
     )
+    # And a file whose only row's date does not read: taken on the day its name says, its row rejected there.
+    undated = home / "landing" / "sales" / "to_process" / "sales_122_20240201_fixed.csv"
+    undated.write_text(
+        "customer_id,store_id,product_name,sales_date,sales_person_id,price,quantity,total_cost\n"
+        "2,122,sugar,01/02/2024,4,50.00,1,50.00\n"
+    )
     before = len(table(spark, home, "bronze/sales/transactions"))
     # The run stops after bronze (as a crash would): the file stays in to_process/, taken.
     cut = run(defs, "sales_daily", "2024-02-01", "2024-02-01", instance, [AssetKey(["bronze", "sales", "transactions"])])
     assert cut.success and late.exists()
-    assert ledger(home)[-1][:2] == ("sales_123_20240201_late.csv", "processing")
+    assert [row[:2] for row in ledger(home)[-2:]] == [("sales_122_20240201_fixed.csv", "processing"),
+                                                     ("sales_123_20240201_late.csv", "processing")]  # fmt: skip
     finished = run(defs, "sales_daily", "2024-02-01", "2024-02-01", instance)
-    assert finished.success and not late.exists()
-    assert ledger(home)[-1] == ("sales_123_20240201_late.csv", "completed", 2, 0, "2024-02-01", 1)
-    assert len(table(spark, home, "bronze/sales/transactions")) == before + 2
+    assert finished.success and not late.exists() and not undated.exists()
+    assert ledger(home)[-2:] == [("sales_122_20240201_fixed.csv", "completed", 0, 1, "2024-02-01", 1),
+                                 ("sales_123_20240201_late.csv", "completed", 2, 0, "2024-02-01", 1)]  # fmt: skip
+    assert len(table(spark, home, "bronze/sales/transactions")) == before + 3
+    rejected = [r for r in table(spark, home, "silver/sales/rejects") if r["_source_file"] == "sales_122_20240201_fixed.csv"]
+    assert [(r["reason"], str(r["partition_date"])) for r in rejected] == [("unparseable:sales_date", "2024-02-01")]
     assert sorted(p.name for p in (day_folder / "partition_date=2024-02-09").iterdir()) == other_day
     assert run(defs, "sales_monthly", "2024-02", "2024-02", instance).success
     customer_1 = [r for r in table(spark, home, "gold/sales/customer_monthly_purchase")
