@@ -20,12 +20,7 @@ from lakehouse.settings import Settings
 
 def build_resources(settings: Settings) -> dict:
     """Spark, the Parquet IO manager for the chosen storage, the landing folder and table sources."""
-    keys = {}
-    if settings.has_aws_keys:
-        keys = {
-            "aws_access_key_id": EnvVar("AWS_ACCESS_KEY_ID"),
-            "aws_secret_access_key": EnvVar("AWS_SECRET_ACCESS_KEY"),
-        }
+    keys = aws_keys(settings)
     spark = SparkResource(
         spark_config=spark_conf(settings),
         s3_access_key_id=keys.get("aws_access_key_id"),
@@ -56,46 +51,49 @@ def build_resources(settings: Settings) -> dict:
 
 def own_database(settings: Settings, domain: str, db_schema: str) -> DatabaseResource:
     """The database a domain writes back to: LAKEHOUSE_<DOMAIN>_DB_URL when set, else none."""
-    variable = settings.database_url_variable(domain)
     if domain not in settings.database_domains:
-        return DatabaseResource(setting=variable)
+        return DatabaseResource(setting=settings.database_url_variable(domain))
+    return DatabaseResource(**database_binding(settings, domain), db_schema=db_schema)
+
+
+def database_binding(settings: Settings, domain: str) -> dict:
+    """A domain's database URL and PGPASSWORD, bound (not copied): they may hold a password, kept out of the UI."""
+    variable = settings.database_url_variable(domain)
     password = EnvVar("PGPASSWORD") if settings.has_pgpassword else None
-    return DatabaseResource(url=EnvVar(variable), password=password, db_schema=db_schema, setting=variable)
+    return {"url": EnvVar(variable), "password": password, "setting": variable}
 
 
 def drop_folder(settings: Settings, name: str, domain) -> DropFolder:
     """The drop folder landing/<domain>/ of a domain fed by files; its ledger in the domain's database
     (LAKEHOUSE_<DOMAIN>_DB_URL) when set, else in $LAKEHOUSE_HOME/<domain>/ledger.sqlite."""
     ledger = str(settings.home / name / "ledger.sqlite")
-    database = {}
+    extra = {}
     if name in settings.database_domains:
-        variable = settings.database_url_variable(name)
-        database = {"database_url": EnvVar(variable), "db_schema": getattr(domain, "SOURCE_SCHEMA", None),
-                    "setting": variable, "password": EnvVar("PGPASSWORD") if settings.has_pgpassword else None}  # fmt: skip
+        extra["database"] = own_database(settings, name, getattr(domain, "SOURCE_SCHEMA", None))
     if settings.storage == "s3":  # the drop folders in the bucket, beside the warehouse
-        database.update(s3=s3_resource(settings), s3_bucket=settings.s3_bucket, s3_prefix=settings.landing_prefix(name))
-    return DropFolder(root=str(settings.landing_root / name), ledger_path=ledger, **domain.LEDGER, **database)
+        extra.update(s3=s3_resource(settings), s3_bucket=settings.s3_bucket, s3_prefix=settings.landing_prefix(name))
+    return DropFolder(root=str(settings.landing_root / name), ledger_path=ledger, **domain.LEDGER, **extra)
+
+
+def aws_keys(settings: Settings) -> dict:
+    """The AWS keys bound from the environment (never copied), when they are set."""
+    if not settings.has_aws_keys:
+        return {}
+    return {"aws_access_key_id": EnvVar("AWS_ACCESS_KEY_ID"), "aws_secret_access_key": EnvVar("AWS_SECRET_ACCESS_KEY")}
 
 
 def s3_resource(settings: Settings) -> S3Resource:
-    """The bucket's client resource; the keys bound from the environment, never copied."""
-    keys = {}
-    if settings.has_aws_keys:
-        keys = {"aws_access_key_id": EnvVar("AWS_ACCESS_KEY_ID"), "aws_secret_access_key": EnvVar("AWS_SECRET_ACCESS_KEY")}
-    return S3Resource(endpoint_url=settings.s3_endpoint, region_name=settings.aws_region, **keys)
+    """The bucket's client resource."""
+    return S3Resource(endpoint_url=settings.s3_endpoint, region_name=settings.aws_region, **aws_keys(settings))
 
 
 def table_source(settings: Settings, domain: str, db_schema: str, folder: str | None = None) -> TableSource:
     """The domain's app database when LAKEHOUSE_<DOMAIN>_DB_URL is set, else its CSV exports (in `folder`)."""
     if domain not in settings.database_domains:
         return CsvTables(root=str(settings.landing_root), domain=folder or domain)
-    variable = settings.database_url_variable(domain)
     return JdbcTables(
-        # Bound, not copied: the URL (and PGPASSWORD) may hold a password, kept out of the UI.
-        url=EnvVar(variable),
-        password=EnvVar("PGPASSWORD") if settings.has_pgpassword else None,
+        **database_binding(settings, domain),
         db_schema=db_schema,
-        setting=variable,
         hint=f"load sample data with `python -m lakehouse.datagen {domain} --db-url ...`",
     )
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_aws.s3 import S3Resource
 
-from lakehouse.resources.databases import parse
+from lakehouse.resources.databases import DatabaseResource
 from lakehouse.resources.landing import header_of
 from lakehouse.resources.file_ledger import (
     COMPLETED,
@@ -407,31 +407,23 @@ class FileDrop:
 class DropFolder(ConfigurableResource):
     """A domain's drop folder and its ledger as a Dagster resource; the domain says what a good file is.
 
-    The ledger is the SQLite file `ledger_path`, or a table in the domain's database when
-    `database_url` is set (bound to an EnvVar: it may hold a password).
+    The ledger is the SQLite file `ledger_path`, or a table in `database` when one is configured.
     """
 
     root: str
     ledger_path: str
     ledger_table: str = "file_ledger"
     days_column: str = "days"
-    database_url: str | None = None
-    password: str | None = None
-    db_schema: str | None = None
-    setting: str = "the database URL"
+    database: DatabaseResource | None = None
     # On S3 (LAKEHOUSE_STORAGE=s3): the folders live under s3://<s3_bucket>/<s3_prefix>/.
     s3: S3Resource | None = None
     s3_bucket: str | None = None
     s3_prefix: str = ""
 
-    def __repr_args__(self):  # pydantic's renderings: secrets redacted
-        for key, value in super().__repr_args__():
-            yield key, ("<redacted>" if key in ("database_url", "password") and value is not None else value)
-
     def ledger(self) -> FileLedger:
-        if self.database_url:
-            target = parse(self.database_url, self.password, self.setting)
-            return FileLedger.in_database(target, self.db_schema, self.ledger_table, self.days_column)
+        target = self.database.target() if self.database else None
+        if target is not None:
+            return FileLedger.in_database(target, self.database.db_schema, self.ledger_table, self.days_column)
         return FileLedger(self.ledger_path, self.ledger_table, self.days_column)
 
     def open(self, suffix: str, required: Sequence[str], day_column: str) -> FileDrop:
