@@ -29,7 +29,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -177,6 +177,11 @@ class LocalFiles:
     def read(self, name: str) -> bytes:
         return self.path(name).read_bytes()
 
+    def header(self, name: str) -> tuple[str, ...]:
+        """The column names of a CSV file (its first line only is read)."""
+        with open(self.path(name), newline="", encoding="utf-8-sig", errors="replace") as handle:
+            return header_of(handle)
+
     def digest(self, name: str) -> tuple[int, str]:
         return sha256_of(self.path(name))
 
@@ -220,6 +225,9 @@ class S3Files:
     def digest(self, name: str) -> tuple[int, str]:
         data = self.read(name)
         return len(data), hashlib.sha256(data).hexdigest()
+
+    def header(self, name: str) -> tuple[str, ...]:
+        return header_of(io.StringIO(self.read(name).decode("utf-8-sig", errors="replace"), newline=""))
 
     def exists(self, name: str) -> bool:
         try:
@@ -280,8 +288,7 @@ class FileDrop:
 
     def header(self, entry: Entry) -> tuple[str, ...]:
         """The column names of the entry's file, wherever it is."""
-        text = self.files.read(entry.location).decode("utf-8-sig", errors="replace")
-        return header_of(io.StringIO(text, newline=""))
+        return self.files.header(entry.location)
 
     def _free(self, location: str) -> str:
         """`location`, or beside it in `<stamp>-2/`, `-3/`... when a file of the same name is there
@@ -312,10 +319,14 @@ class FileDrop:
             done.append(entry.file_name)
         return done
 
-    def _inspect(self, name: str, when: datetime) -> Inspection:
-        read = lambda: self.files.read(f"{INCOMING}/{name}")  # noqa: E731
+    def _inspect(self, name: str, data: bytes, when: datetime) -> Inspection:
         day = when.astimezone(timezone.utc).date().isoformat()
-        return inspect(name, read, self.suffix, self.required, self.day_column, day)
+        return inspect(name, lambda: data, self.suffix, self.required, self.day_column, day)
+
+    def _read(self, name: str) -> tuple[bytes, int, str]:
+        """An arrival's bytes, size and SHA-256, from one read (FileNotFoundError: it is gone)."""
+        data = self.files.read(f"{INCOMING}/{name}")
+        return data, len(data), hashlib.sha256(data).hexdigest()
 
     def intake(self, moment: datetime | None = None) -> IntakeReport:
         """Judge every new arrival; quarantine or archive the refused and duplicate ones."""
@@ -325,12 +336,12 @@ class FileDrop:
         for name in self.arrived():
             source = f"{INCOMING}/{name}"
             try:
-                size, digest = self.files.digest(source)
+                data, size, digest = self._read(name)
                 known = [e for e in self.ledger.find(name, digest) if e.status in (RECEIVED, PROCESSING)]
                 if known:
                     continue  # already taken in, waiting for (or inside) a run
                 self._supersede(name, digest)
-                verdict = self._inspect(name, when)
+                verdict = self._inspect(name, data, when)
             except FileNotFoundError:
                 report.vanished.append(name)
                 continue
@@ -370,7 +381,7 @@ class FileDrop:
         taken = [e for e in waiting if set(e.days) <= wanted]
         left = [e for e in waiting if not set(e.days) <= wanted]
         self.ledger.update([e.file_id for e in taken if e.status == RECEIVED], status=PROCESSING)
-        return [self.ledger.get(e.file_id) for e in taken], self.ledger.touching(days), left
+        return [replace(e, status=PROCESSING) for e in taken], self.ledger.touching(days), left
 
     def archive(self, counts: dict[int, tuple[int, int]], moment: datetime | None = None) -> list[str]:
         """Mark the files `counts` names completed with their (accepted, rejected) rows, then archive them."""
@@ -389,14 +400,14 @@ class FileDrop:
         found = []
         for name in self.arrived():
             try:
-                _, digest = self.files.digest(f"{INCOMING}/{name}")
+                data, _, digest = self._read(name)
                 known = self.ledger.find(name, digest)
                 if any(e.status in (RECEIVED, PROCESSING) for e in known):
                     found.append((name, digest, next(e.days for e in known if e.status in (RECEIVED, PROCESSING))))
                     continue
                 if any(e.status == COMPLETED for e in self.ledger.holding(digest)):
                     continue
-                verdict = self._inspect(name, datetime.now(timezone.utc))
+                verdict = self._inspect(name, data, datetime.now(timezone.utc))
             except FileNotFoundError:
                 continue
             if verdict.refused is None:

@@ -272,18 +272,18 @@ def test_intake_killed_between_a_decision_and_its_move_is_finished_by_the_next(t
 
 
 def test_a_file_that_vanishes_before_it_is_read_has_no_row(tmp_path, monkeypatch):
-    """Listed, then gone when hashed: reported as vanished, nothing recorded; the others are judged as usual."""
+    """Listed, then gone when read: reported as vanished, nothing recorded; the others are judged as usual."""
     drop = open_drop(tmp_path)
     put(tmp_path, "gone.csv", sales("2024-02-01"))
     put(tmp_path, "kept.csv", sales("2024-02-01", customer=2))
-    real = file_drop.sha256_of
+    real = file_drop.LocalFiles.read
 
-    def sha256_of(path):
-        if path.name == "gone.csv":
-            raise FileNotFoundError(path)
-        return real(path)
+    def read(self, name):
+        if name.endswith("gone.csv"):
+            raise FileNotFoundError(name)
+        return real(self, name)
 
-    monkeypatch.setattr(file_drop, "sha256_of", sha256_of)
+    monkeypatch.setattr(file_drop.LocalFiles, "read", read)
     report = drop.intake(FIRST)
     assert (report.received, report.vanished) == (["kept.csv"], ["gone.csv"])
     assert report.summary() == "1 received, 0 duplicate, 1 vanished before reading"
