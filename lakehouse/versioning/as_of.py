@@ -5,7 +5,9 @@ IO manager loads for a versioned input: a checkpoint of the state before the run
 partitions since. The state as of D is, per key, the latest version with valid_from <= D (by
 valid_from, version_in_day), and nothing for a key whose latest version is a deletion. At day
 granularity a key's last version of a day stands for that day; `valid_to` is the next day the key
-changed (null while it is still valid).
+changed (null while it is still valid). Where a fact must take the version valid at its own time
+of day (an order at 10:00 before a price change at 15:00), `join_as_of_time` reads the same
+versions at the instant they took effect instead.
 """
 
 from __future__ import annotations
@@ -105,13 +107,70 @@ def join_as_of(
     key it matches at most one (the key's last version of the day, see `intervals`).
     """
     live = intervals(history, key, ties=False)
+    return _join_valid(frame, F.col(day), live, F.col(VALID_FROM), F.col(VALID_TO), on, columns, how)
+
+
+def effective_at() -> Column:
+    """The instant a stored version took effect: its `valid_from_ts`, but never before its `valid_from` day.
+
+    A version without a change timestamp (check strategy, deletions) starts at its day's midnight;
+    a row that arrived late keeps its own earlier timestamp but is placed on the day it was seen,
+    and no reader saw it before that day, so it takes effect then (as in the day-level reader).
+    """
+    midnight = F.col(VALID_FROM).cast("timestamp")
+    return F.greatest(F.coalesce(F.col(VALID_FROM_TS), midnight), midnight)
+
+
+def timed_intervals(history: DataFrame, key: Sequence[str]) -> DataFrame:
+    """Live versions with the instants they were valid between: [`valid_from_ts`, `valid_to_ts`), both derived.
+
+    Per key, versions are ordered by when they took effect (`effective_at`), then (valid_from,
+    version_in_day); of several taking effect at one instant only the last stands. Deletions end
+    the version before them and are not returned. Rows with a null key column match nothing.
+    """
+    keyed = history.where(~any_null(key)).withColumn("_asof_at", effective_at())
+    in_order = Window.partitionBy(*key).orderBy("_asof_at", VALID_FROM, SEQ)
+    following = F.lead("_asof_at").over(in_order)
+    timed = keyed.withColumn(VALID_TO_TS, following)
+    standing = (F.col(VALID_TO_TS).isNull() | (F.col(VALID_TO_TS) > F.col("_asof_at"))) & ~F.col(IS_DELETED)
+    return timed.where(standing).withColumn(VALID_FROM_TS, F.col("_asof_at")).drop("_asof_at")
+
+
+def join_as_of_time(
+    frame: DataFrame,
+    at: str,
+    history: DataFrame,
+    key: Sequence[str],
+    on: Sequence[tuple[str, str]],
+    columns: Sequence[str | Column],
+    how: str = "left",
+) -> DataFrame:
+    """`frame` plus `columns` of the `history` versions valid at each row's timestamp `at` (a change at 15:00 is not valid at 10:00).
+
+    Like `join_as_of`, at the instant instead of the day: a version is valid from the instant it
+    took effect (inclusive) to the next one of its key (exclusive); see `timed_intervals`.
+    """
+    live = timed_intervals(history, key)
+    return _join_valid(frame, F.col(at), live, F.col(VALID_FROM_TS), F.col(VALID_TO_TS), on, columns, how)
+
+
+def _join_valid(
+    frame: DataFrame,
+    at: Column,
+    live: DataFrame,
+    start: Column,
+    end: Column,
+    on: Sequence[tuple[str, str]],
+    columns: Sequence[str | Column],
+    how: str,
+) -> DataFrame:
+    """`frame` joined to the `live` versions whose [start, end) holds `at`, matched `on` (frame, history) pairs."""
     matches = live.select(
         *[F.col(theirs).alias(f"_asof_on{i}") for i, (_, theirs) in enumerate(on)],
-        F.col(VALID_FROM).alias("_asof_from"),
-        F.col(VALID_TO).alias("_asof_to"),
+        start.alias("_asof_from"),
+        end.alias("_asof_to"),
         *columns,
     )
-    at = F.col(day)
     condition = (F.col("_asof_from") <= at) & (F.col("_asof_to").isNull() | (at < F.col("_asof_to")))
     for i, (mine, _) in enumerate(on):
         condition = condition & (frame[mine] == F.col(f"_asof_on{i}"))
