@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from lakehouse.datagen import GENERATORS
-from lakehouse.datagen.rainforest_db import LoadError
+from lakehouse.datagen.loading import LoadError
 
 
 def _positive_float(text: str) -> float:
@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="volume multiplier; 1.0 is each domain's base size "
         "(superstore: 9,800 lines, 790 customers; lines grow linearly, customers with sqrt. "
         "rainforest: 1,000 users, 500 products, 5,000 orders; users, products, orders and "
-        "events grow linearly)",
+        "events grow linearly. sales: 25 customers, 10-40 lines per store file. shop: 1,000 "
+        "customers, 200 products, 5,000 orders. finance: 20 customers, 2 accounts each; all linear)",
     )
     parser.add_argument("--start", type=_iso_date, default=None,
                         help=f"first date of the range, YYYY-MM-DD (default: {_defaults('start')})")

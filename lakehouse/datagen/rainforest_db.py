@@ -13,7 +13,8 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+
+from lakehouse.datagen.loading import LoadError, redact, scrub
 
 # Spark type (simpleString) -> PostgreSQL type; decimals map to numeric of the same shape.
 SQL_TYPES = {"int": "integer", "string": "text", "boolean": "boolean", "timestamp": "timestamp"}
@@ -29,35 +30,6 @@ def upstream():
     from lakehouse.domains.rainforest.contracts import upstream as contract
 
     return contract
-
-
-class LoadError(Exception):
-    """The database could not be loaded; the message never holds the password."""
-
-
-def redact(url: str) -> str:
-    """The URL with its password (if any) shown as ***."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:  # unparseable (e.g. a bad port): show nothing that could hold a secret
-        return "<unparseable database URL>"
-    if password is None:
-        return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-
-
-def _scrub(text: str, url: str) -> str:
-    """`text` with the URL's password, raw or percent-decoded, replaced by ***."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    for secret in {password, unquote(password or "")} - {None, ""}:
-        text = text.replace(secret, "***")
-    return text.replace(url, redact(url))
 
 
 def sql_type(dtype) -> str:
@@ -100,7 +72,7 @@ def load(db_url: str, csv_dir: Path) -> dict[str, int]:
                         copy.write(chunk)
                 loaded[table.name] = cur.rowcount
     except psycopg.Error as exc:
-        raise LoadError(f"loading {redact(db_url)} failed: {_scrub(str(exc), db_url)}") from None
+        raise LoadError(f"loading {redact(db_url)} failed: {scrub(str(exc), db_url)}") from None
     return loaded
 
 

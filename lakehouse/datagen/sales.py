@@ -42,8 +42,6 @@ included, headers excluded); the faults dict has every key above (0 when left ou
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 from dataclasses import dataclass
@@ -52,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from lakehouse.datagen import arguments, sales_db
+from lakehouse.datagen.files import csv_text, write_text
 
 DEFAULT_START = date(2024, 1, 1)
 DEFAULT_END = date(2024, 3, 31)
@@ -156,19 +155,6 @@ def _day(d: date) -> str:
 def _stamp(d: date) -> str:
     """YYYYMMDD, as in the file names."""
     return f"{d.year:04d}{d.month:02d}{d.day:02d}"
-
-
-def _csv_text(header, rows) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
 
 
 def _clean(folder: Path) -> None:
@@ -292,7 +278,7 @@ def generate(
 
     for table, (header, rows) in _dimensions(rng, n_customers, start, end).items():
         path = dim_dir / f"{table}.csv"
-        _write_text(path, _csv_text(header, rows))
+        write_text(path, csv_text(header, rows))
         paths.append(path)
 
     def has(day_index: int) -> bool:
@@ -319,15 +305,15 @@ def generate(
                 rows.append(_bad_row(rng, n_customers, kind, store, day))
                 faults["bad_rows"] += 1
                 faults[f"row:{kind}"] += 1
-            text = _csv_text(header, rows)
+            text = csv_text(header, rows)
             path = in_dir / f"sales_{store}_{stamp}.csv"
-            _write_text(path, text)
+            write_text(path, text)
             paths.append(path)
             total_rows += len(rows)
 
             if store == 121 and i == FILE_FAULT_DAYS["duplicate_file"]:
                 copy = in_dir / f"sales_121_{stamp}_copy.csv"
-                _write_text(copy, text)
+                write_text(copy, text)
                 paths.append(copy)
                 total_rows += len(rows)
                 faults["duplicate_file"] += 1
@@ -335,7 +321,7 @@ def generate(
         if i == FILE_FAULT_DAYS["wrong_type"]:
             records = [dict(zip(SALES_HEADER, _sale(rng, n_customers, 121, day))) for _ in range(2)]
             path = in_dir / f"sales_121_{stamp}.json"
-            _write_text(path, json.dumps(records, indent=2) + "\n")
+            write_text(path, json.dumps(records, indent=2) + "\n")
             paths.append(path)
             path = in_dir / f"sales_122_{stamp}.xlsx"
             path.write_bytes(XLSX_BYTES)
@@ -344,7 +330,7 @@ def generate(
         if i == FILE_FAULT_DAYS["missing_column"]:
             rows = [_sale(rng, n_customers, 123, day)[:-1] for _ in range(NO_TOTAL_ROWS)]
             path = in_dir / f"sales_123_{stamp}_no_total.csv"
-            _write_text(path, _csv_text(SALES_HEADER[:-1], rows))
+            write_text(path, csv_text(SALES_HEADER[:-1], rows))
             paths.append(path)
             total_rows += len(rows)
             faults["missing_column"] += 1

@@ -10,7 +10,7 @@ import csv
 import os
 from pathlib import Path
 
-from lakehouse.datagen.rainforest_db import LoadError, redact
+from lakehouse.datagen.loading import LoadError, redact
 
 SQL_TYPES = {"int": "INTEGER", "string": "VARCHAR(255)", "date": "DATE"}
 
