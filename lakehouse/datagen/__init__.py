@@ -9,12 +9,13 @@ the CLI passes its own values for those arguments.
 
 from functools import partial
 
-from lakehouse.datagen import rainforest, sales, shop, superstore
+from lakehouse.datagen import finance, rainforest, sales, shop, superstore
 
 GENERATORS = {
     "superstore": superstore.generate,
     "sales": sales.generate,
     "shop": shop.generate,
+    "finance": finance.generate,
     # The demo's rainforest data carries changes, so its versioned dimensions hold versions.
     "rainforest": partial(rainforest.generate, updates=rainforest.DEMO_UPDATES),
 }
