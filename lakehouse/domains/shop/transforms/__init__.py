@@ -1,0 +1,1 @@
+"""The shop's pure transforms: Spark columns and frames in, Spark columns and frames out."""
