@@ -12,7 +12,9 @@ from `previous` (first load, or a late row) becomes a version on `first`, keepin
 rows in the range become versions on their own day, several in one day all kept. A key in
 `previous` that has no row in effect by the end of `first` is deleted on `first`; it comes back on
 the day a row of it takes effect again (re-created). A row equal to the version before it (on the
-tracked columns) is no new version, so re-sent identical rows and re-runs add nothing.
+tracked columns) is no new version, so re-sent identical rows and re-runs add nothing. A change
+feed (`complete=False`: each export holds only the rows created or changed since the last) deletes
+nothing, and each of its rows takes effect at its own change time.
 
 By comparison (no timestamps): `extracts` holds the source as it stood on each of some days of
 the run (column `as_of`); on each such day a key whose rows differ from the day before (or from
@@ -64,9 +66,19 @@ def _numbered(versions: DataFrame, spec: Versioned, order: list[Column]) -> Data
 
 
 def by_timestamp(
-    rows: DataFrame, previous: DataFrame | None, spec: Versioned, first: datetime.date, last: datetime.date
+    rows: DataFrame,
+    previous: DataFrame | None,
+    spec: Versioned,
+    first: datetime.date,
+    last: datetime.date,
+    complete: bool = True,
 ) -> DataFrame:
-    """The run's versions by timestamp (see the module docstring); `rows` has the spec's columns."""
+    """The run's versions by timestamp (see the module docstring); `rows` has the spec's columns.
+
+    `complete=False` reads `rows` as a change feed (each export holds only the rows created or
+    changed since the last one, as change-data-capture delivers them): a key without a row in
+    the run is unchanged, never gone, so no deletion is made.
+    """
     cols, key, tracked = list(spec.columns), list(spec.key), spec.tracked
     start, end = _midnight(first), _midnight(last + datetime.timedelta(days=1))
     end_of_first = _midnight(first + datetime.timedelta(days=1))
@@ -75,7 +87,9 @@ def by_timestamp(
     ident = _identity(spec)
     by_time = Window.partitionBy(*ident).orderBy(change.asc_nulls_first(), *[F.col(c).asc_nulls_first() for c in tracked])
     numbered = rows.select(*cols).withColumn(_N, F.row_number().over(by_time))
-    effective = numbered.withColumn(_EFFECTIVE, F.when(F.col(_N) == 1, creation).otherwise(change))
+    # In a complete source a key's first row is its creation; in a change feed the run's first row
+    # of a key may be a later change of it, so every row takes effect at its own change time.
+    effective = numbered.withColumn(_EFFECTIVE, F.when(F.col(_N) == 1, creation).otherwise(change) if complete else change)
     effective = effective.where(F.col(_EFFECTIVE) < end)
 
     # One pass over the source rows: of those in effect before the run only the newest enters (on
@@ -105,6 +119,8 @@ def by_timestamp(
     ends = (F.col(_PHASE) == 0) & (
         F.lead(_EFFECTIVE).over(in_order).isNull() | (F.lead(_EFFECTIVE).over(in_order) >= end_of_first)
     )
+    if not complete:
+        ends = F.lit(False)
     sequence = sequence.withColumn("_trk_gone", ends)
     gone = F.col("_trk_gone")
     before_me = F.lag(F.struct(*tracked, gone.alias("_trk_gone"))).over(in_order)

@@ -185,3 +185,29 @@ def test_versioned_spec_rejects_unknown_columns():
         Versioned(key=("id",), columns=("id", "valid_from"))
     assert USERS.tracked == ("name", "created_ts", "updated_ts") and USERS.by_timestamp and not PAIRS.by_timestamp
     assert date(2024, 1, 1) + timedelta(days=1) == D[1]
+
+
+def test_by_timestamp_change_feed_never_deletes_and_re_sent_rows_add_nothing(spark):
+    # Each day's export holds only the rows created or changed that day (a change feed).
+    feed = {
+        D[0]: [(1, "a", "2024-01-01 00:00:00", "2024-01-01 00:00:00"), (2, "x", "2024-01-01 09:00:00", None)],
+        D[1]: [(1, "a", "2024-01-01 00:00:00", "2024-01-01 00:00:00")],  # re-sent: nothing new
+        D[2]: [(1, "b", "2024-01-01 00:00:00", "2024-01-03 23:59:59")],  # 2 not sent: unchanged, not gone
+        D[3]: [],
+    }
+    changes = lambda day: users(spark, feed[day])  # noqa: E731
+    daily = one_day_at_a_time(
+        spark, lambda s, state, day: by_timestamp(changes(day), state, USERS, day, day, complete=False), None, None, D[:4]
+    )
+    expected = [
+        (1, "a", D[0], ts("2024-01-01 00:00:00"), 0, False),
+        (1, "b", D[2], ts("2024-01-03 23:59:59"), 0, False),
+        (2, "x", D[0], ts("2024-01-01 09:00:00"), 0, False),
+    ]
+    assert versions(daily) == expected
+    whole = users(spark, [row for day in D[:4] for row in feed[day]])
+    assert versions(by_timestamp(whole, None, USERS, D[0], D[3], complete=False)) == expected
+    # The same feed read as a complete source deletes the key it lacks on Jan 2.
+    assert (2, "x", D[1], None, 0, True) in versions(
+        one_day_at_a_time(spark, lambda s, state, day: by_timestamp(changes(day), state, USERS, day, day), None, None, D[:2])
+    )
