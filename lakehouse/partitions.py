@@ -16,6 +16,7 @@ from dagster import (
 from lakehouse.resources.parquet_io_manager import COMMITTED, LOAD_MODE
 
 MONTH_FORMAT = "%Y-%m"  # a monthly partition key, e.g. 2024-01 (the value of a `*_month` column)
+MONTH_DAY_FORMAT = "%Y-%m-%d"  # a monthly key that is its first day, e.g. 2024-01-01 (a `month` date column)
 
 
 def daily(start_date: str) -> DailyPartitionsDefinition:
@@ -23,9 +24,9 @@ def daily(start_date: str) -> DailyPartitionsDefinition:
     return DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
 
 
-def monthly(start_month: str) -> MonthlyPartitionsDefinition:
-    """Monthly UTC partitions keyed `YYYY-MM` from `start_month`; a month exists once it has ended."""
-    return MonthlyPartitionsDefinition(start_date=start_month, fmt=MONTH_FORMAT, timezone="UTC")
+def monthly(start_month: str, fmt: str = MONTH_FORMAT) -> MonthlyPartitionsDefinition:
+    """Monthly UTC partitions keyed `YYYY-MM` (or `fmt`, e.g. MONTH_DAY_FORMAT) from `start_month`; a month exists once it has ended."""
+    return MonthlyPartitionsDefinition(start_date=start_month, fmt=fmt, timezone="UTC")
 
 
 def committed_days(key: Sequence[str]) -> AssetIn:

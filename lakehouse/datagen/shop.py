@@ -77,6 +77,7 @@ from pathlib import Path
 
 from lakehouse.datagen import arguments
 from lakehouse.datagen.files import csv_text, write_text
+from lakehouse.domains.shop.contracts.landing import COLUMNS
 from lakehouse.datagen.shop_catalog import RECENT_DAYS
 from lakehouse.datagen.shop_changes import RESENT, change, resend
 from lakehouse.datagen.shop_faults import UNKNOWN_PRODUCT_ID, host_days, inject
@@ -88,17 +89,7 @@ from lakehouse.datagen.shop_rows import (
 DEFAULT_START = date(2024, 1, 1)
 DEFAULT_END = date(2024, 12, 31)
 BASE = {"customers": 1_000, "products": 200, "orders": 5_000}
-HEADERS = {
-    "customers": ("customer_id", "email", "first_name", "last_name", "phone", "country", "city", "address",
-                  "created_at", "updated_at"),
-    "products": ("product_id", "sku", "name", "description", "category", "subcategory", "brand", "price",
-                 "cost", "stock_quantity", "is_active", "created_at", "updated_at"),
-    "orders": ("order_id", "customer_id", "order_date", "status", "payment_method", "subtotal", "tax_amount",
-               "shipping_amount", "discount_amount", "total_amount", "currency", "shipping_country",
-               "shipping_city"),
-    "order_items": ("order_item_id", "order_id", "product_id", "quantity", "unit_price", "discount_percent",
-                    "line_total"),
-}
+HEADERS = COLUMNS  # the landing contract, shared with bronze
 ENTITIES = tuple(HEADERS)
 
 

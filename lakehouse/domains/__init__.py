@@ -15,10 +15,11 @@ from dagster import BetaWarning, PreviewWarning
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
 
-from lakehouse.domains import rainforest, sales, superstore  # noqa: E402 (after the filters, which they need)
+from lakehouse.domains import rainforest, sales, shop, superstore  # noqa: E402 (after the filters, which they need)
 
 DOMAINS = {
     "superstore": superstore,
     "rainforest": rainforest,
     "sales": sales,
+    "shop": shop,
 }

@@ -28,8 +28,10 @@ class LandingFiles(ConfigurableResource):
     def folder(self, domain: str) -> str:
         return os.path.join(self.root, domain)
 
-    def read_csv(self, spark: SparkSession, domain: str, pattern: str = "*.csv") -> DataFrame:
-        """Every matching file, as `read_csv_files` reads them."""
+    def read_csv(
+        self, spark: SparkSession, domain: str, pattern: str = "*.csv", fold: tuple[tuple[str, ...], str] | None = None
+    ) -> DataFrame:
+        """Every matching file, as `read_csv_files` reads them (`fold`: see there)."""
         folder = self.folder(domain)
         files = sorted(glob.glob(os.path.join(folder, pattern)))
         if not files:
@@ -37,7 +39,7 @@ class LandingFiles(ConfigurableResource):
                 f"no {pattern} files in {folder}: set LAKEHOUSE_HOME to the folder that holds "
                 f"landing/{domain}/, or generate sample data with `python -m lakehouse.datagen {domain}`"
             )
-        frame = read_csv_files(spark, files)
+        frame = read_csv_files(spark, files, fold)
         if frame is None:
             raise LandingError(f"every {pattern} file in {folder} is empty")
         return frame

@@ -1,5 +1,34 @@
-"""Shop: a web shop's monthly app-table exports to a Kimball star schema and KPIs (specs/shop.md).
+"""Shop: a web shop's monthly app-table exports to a Kimball star schema (with dimension history) and KPIs."""
 
-Not registered in `lakehouse.domains` yet: its assets are still to be written. What exists is the
-generator (`lakehouse.datagen.shop`) and the spec's formulas (`transforms.measures`).
-"""
+from dagster import Definitions
+
+from lakehouse.domains.shop import bronze, gold, silver
+from lakehouse.domains.shop.checks import CHECKS
+from lakehouse.domains.shop.jobs import shop_daily, shop_daily_schedule, shop_monthly, shop_monthly_schedule
+
+defs = Definitions(
+    assets=[
+        *bronze.BRONZE_TABLES,
+        bronze.bronze_rejects,
+        silver.silver_customers,
+        silver.silver_products,
+        silver.shop_silver,
+        gold.dim_date,
+        gold.dim_customer,
+        gold.dim_product,
+        gold.fact_sales,
+        gold.daily_revenue,
+        gold.customer_lifetime_value,
+        gold.category_performance,
+        gold.top_products,
+        gold.orders_per_customer,
+    ],
+    asset_checks=CHECKS,
+    jobs=[shop_daily, shop_monthly],
+    schedules=[shop_daily_schedule, shop_monthly_schedule],
+)
+
+# What shows sample data is in place: the exports, one folder per entity.
+LANDING_FILES = "*/*.csv"
+# What `make demo` materializes: the sample data's year (the months follow), in one run per partitioning.
+DEMO_PARTITION_RANGE = ("2024-01-01", "2024-12-31")
