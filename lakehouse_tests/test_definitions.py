@@ -36,7 +36,31 @@ def test_assets_groups_docstrings_and_backfill_policies(tmp_path):
         if node.partitions_def is not None:
             assert node.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN, key
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).partitions_def}
-    assert unpartitioned == {"bronze/superstore/order_lines_rejects", "bronze/rainforest/rejects"}
+    assert unpartitioned == {"bronze/superstore/order_lines_rejects", "bronze/rainforest/rejects", "bronze/shop/rejects"}
+
+
+def test_shop_group_has_the_specs_tables_and_partitionings(tmp_path):
+    graph = build_definitions(Settings(home=tmp_path)).resolve_asset_graph()
+    shop = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys() if k.path[1] == "shop"}
+    monthly = {"gold/shop/category_performance", "gold/shop/top_products", "gold/shop/orders_per_customer"}
+    assert set(shop) == {
+        *(f"bronze/shop/{t}" for t in ("customers", "products", "orders", "order_items", "rejects")),
+        *(f"silver/shop/{t}" for t in ("customers", "products", "orders", "order_items", "rejects")),
+        *(f"gold/shop/{t}" for t in ("dim_date", "dim_customer", "dim_product", "fact_sales", "daily_revenue",
+                                     "customer_lifetime_value")),
+        *monthly,
+    }  # fmt: skip
+    for key, node in shop.items():
+        if key in monthly:
+            assert node.partitions_def.get_partition_keys()[0] == "2024-01-01", key  # a month keyed by its first day
+        elif key != "bronze/shop/rejects":
+            assert node.partitions_def.get_partition_keys()[:2] == ["2024-01-01", "2024-01-02"], key
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys if c.asset_key.path[1] == "shop"}
+    assert {
+        "gold/shop/fact_sales:keys_resolve_to_valid_versions", "gold/shop/fact_sales:order_item_id_unique",
+        "gold/shop/dim_customer:customer_key_unique", "gold/shop/dim_product:product_key_unique",
+        "silver/shop/orders:total_valid_share_above_99pct", "silver/shop/orders:row_accounting",
+    } <= checks  # fmt: skip
 
 
 def test_rainforest_group_has_every_layer(tmp_path):

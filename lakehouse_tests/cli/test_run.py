@@ -132,8 +132,11 @@ def test_errors_before_anything_runs(tmp_path, monkeypatch, capsys):
     assert main(["run", "superstore"]) == 1
     landing = tmp_path / "landing" / "superstore"
     assert f"lakehouse run: error: the landing folder {landing} does not exist: put superstore's CSV files there" in capsys.readouterr().err
-    assert main(["run", "shop"]) == 1
-    assert "unknown domain 'shop': registered are superstore, rainforest, sales" in capsys.readouterr().err
+    assert main(["run", "finance"]) == 1
+    assert "unknown domain 'finance': registered are superstore, rainforest, sales, shop" in capsys.readouterr().err
+    assert main(["run", "shop"]) == 1  # its exports live in one folder per entity
+    shop = tmp_path / "landing" / "shop"
+    assert (f"the landing folder {shop} does not exist: put shop's CSV files there" in capsys.readouterr().err)
     assert main(["run", "superstore", "--from", "2016-01-02", "--to", "2016-01-01"]) == 1
     assert "--from 2016-01-02 is after --to 2016-01-01" in capsys.readouterr().err
     landing.mkdir(parents=True)
