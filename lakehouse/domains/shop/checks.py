@@ -1,5 +1,7 @@
 """The shop checks: each table's pandera model, row accounting of orders and items, and referential integrity."""
 
+from functools import reduce
+
 from dagster import AssetCheckResult, AssetIn, asset_check
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -32,14 +34,18 @@ MONTHLY_MODELS = [
 def orphans(facts: DataFrame, orders: DataFrame, customers: DataFrame, products: DataFrame) -> DataFrame:
     """Fact rows whose customer_key or product_key is no dimension version valid at the order's timestamp."""
     timed = facts.join(orders.select("order_id", "order_ts"), "order_id", "left")
+    # Per key, the rows it fails among those whose earlier keys resolve: disjoint sets, so their union
+    # is every row failing either key, once. (Chained anti-joins kept only the rows failing both.)
+    found, resolved = [], timed
     for key, history, natural in (("customer_key", customers, "customer_id"), ("product_key", products, "product_id")):
         valid = timed_intervals(history, [natural]).select(
             F.col(key).alias("_ri_key"), F.col("valid_from_ts").alias("_ri_from"), F.col("valid_to_ts").alias("_ri_to")
         )
         at = F.col("order_ts")
         holds = (F.col(key) == F.col("_ri_key")) & (F.col("_ri_from") <= at) & (F.col("_ri_to").isNull() | (at < F.col("_ri_to")))
-        timed = timed.join(valid, holds, "left_anti")
-    return timed
+        found.append(resolved.join(valid, holds, "left_anti"))
+        resolved = resolved.join(valid, holds, "left_semi")
+    return reduce(DataFrame.unionByName, found)
 
 
 @asset_check(

@@ -5,7 +5,8 @@ from dagster import AssetKey, build_schedule_from_partitioned_job, define_asset_
 from lakehouse.domains.shop.contracts.keys import gold
 
 MONTHLY_KEYS = [gold("category_performance"), gold("top_products"), gold("orders_per_customer")]
-DAILY_KEYS = [["bronze", "shop", e] for e in ("customers", "products", "orders", "order_items")] + [
+# bronze/shop/rejects (unpartitioned) too: each daily run rewrites it from the landing files, as superstore's does.
+DAILY_KEYS = [["bronze", "shop", e] for e in ("customers", "products", "orders", "order_items", "rejects")] + [
     ["silver", "shop", t] for t in ("customers", "products", "orders", "order_items", "rejects")
 ] + [gold(t) for t in ("dim_date", "dim_customer", "dim_product", "fact_sales", "daily_revenue", "customer_lifetime_value")]
 
