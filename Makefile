@@ -27,6 +27,8 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 RAINFOREST_BENCH_ARGS ?=
+SALES_BENCH_ARGS ?=
+SHOP_BENCH_ARGS ?=
 RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
@@ -35,8 +37,9 @@ help:
 	@echo "make demo        run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
 	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
 	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
-	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py)"
-	@echo "                 (BENCH_ARGS, RAINFOREST_BENCH_ARGS and SALES_BENCH_ARGS pass flags; see each script's --help)"
+	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py),"
+	@echo "                 shop (bench/shop.py) (BENCH_ARGS, RAINFOREST_BENCH_ARGS, SALES_BENCH_ARGS and SHOP_BENCH_ARGS"
+	@echo "                 pass flags; see each script's --help)"
 	@echo "make bench-quick the benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
 	@echo "make clean       remove data/, .dagster/, bench/out/"
 	@echo "make distclean   clean, and remove .venv/ and .jars/"
@@ -101,13 +104,16 @@ bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py $(BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py $(SALES_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py $(SHOP_BENCH_ARGS)
 
-# Both scripts on tiny data and "years" of 31 days (enough for a versioned table's first
+# Superstore and rainforest on tiny data and "years" of 31 days (enough for a versioned table's first
 # checkpoint), each script against one warm local Spark Connect server (--spark-server): a check
 # that they run and print their JSON line, not a measure. Rainforest skips its full scenario: at
 # this size it is its incremental scenario's first year again (same baseline, same backfill),
-# whose row comparison and storage figures are printed instead. The flags come first, so
-# BENCH_ARGS / RAINFOREST_BENCH_ARGS add to them (e.g. --skip-incremental).
+# whose row comparison and storage figures are printed instead. Sales runs 30 small files. Shop's
+# 31-day "year" is January: its full run and first backfill end on a month's last day, so they go
+# through `lakehouse run shop` with its monthly run. The flags come first, so BENCH_ARGS /
+# RAINFOREST_BENCH_ARGS / SALES_BENCH_ARGS / SHOP_BENCH_ARGS add to them (e.g. --skip-incremental).
 bench-quick: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py \
 	  --scale 2 --days 31 --history-years 2 --repeats 1 --spark-server $(BENCH_ARGS)
@@ -115,6 +121,8 @@ bench-quick: venv jars
 	  --scale 1 --days 31 --history-years 2 --repeats 1 --density 1 --skip-full --spark-server $(RAINFOREST_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py \
 	  --files 30 --small-files 6 --rows-per-file 20 $(SALES_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py \
+	  --scale 0.5 --days 31 --density 0.5 --history-years 2 --spark-server $(SHOP_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

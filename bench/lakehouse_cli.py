@@ -1,8 +1,9 @@
-"""The lakehouse as users drive it: datagen and `dagster asset materialize` in subprocesses."""
+"""The lakehouse as users drive it: datagen, `dagster asset materialize` and `lakehouse run` in subprocesses."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
 import os
 import re
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from measure import Measured, progress, run_measured, tail
@@ -60,7 +61,13 @@ def load_domain(name: str) -> Domain:
     package = importlib.import_module(f"lakehouse.domains.{name}")
     domain_keys = importlib.import_module(f"lakehouse.domains.{name}.contracts.keys")
     tables = tuple(dict.fromkeys("/".join(key.path) for asset in package.defs.assets for key in asset.keys))
-    return Domain(domain_keys.GROUP, domain_keys.PARTITIONS.start.date(), tables)
+    # PARTITIONS where one partitioning has that name; else the earliest start of the assets' partitionings.
+    daily = getattr(domain_keys, "PARTITIONS", None)
+    first = daily.start.date() if daily is not None else min(
+        asset.partitions_def.start.date() for asset in package.defs.assets
+        if getattr(getattr(asset, "partitions_def", None), "start", None) is not None
+    )  # fmt: skip
+    return Domain(domain_keys.GROUP, first, tables)
 
 
 class BenchFailure(Exception):
@@ -211,8 +218,8 @@ class Scenario:
             raise BenchFailure(f"{self.name}/datagen printed no row count; log: {measured.log}", measured.log)
         return int(found.group(1))
 
-    def materialize(self, name: str, start: date, end: date | None = None) -> Measured:
-        """One `dagster asset materialize` run of the group: a range, or one day when `end` is None."""
+    def materialize(self, name: str, start: date, end: date | None = None, select: str | None = None) -> Measured:
+        """One `dagster asset materialize` run of the group (or of the `select` assets): a range, or one day when `end` is None."""
         partitions = (
             ["--partition", start.isoformat()]
             if end is None
@@ -220,7 +227,7 @@ class Scenario:
         )
         command = [
             sys.executable, "-m", "dagster", "asset", "materialize", "-m", "lakehouse.definitions",
-            "--select", f"group:{self.domain.group}", *partitions,
+            "--select", select or f"group:{self.domain.group}", *partitions,
         ]  # fmt: skip
         measured = self._run(name, command)
         runs = measured.log.read_text(errors="replace").count("RUN_SUCCESS")
@@ -231,6 +238,20 @@ class Scenario:
                 measured.log,
             )
         return measured
+
+    def lakehouse_run(self, name: str, start: date, end: date | None = None) -> Measured:
+        """`lakehouse run <group> --from start --to end` (one day when `end` is None), as users run it.
+
+        The command makes one Dagster run per partitioning of the group (`lakehouse.cli.run_plan`);
+        its own output (a line per step and run) is this run's log, and the Dagster runs' output it
+        keeps in $LAKEHOUSE_HOME/logs/<group>.log is copied next to it as `<name>.dagster.log`.
+        """
+        try:
+            return self._run(name, lakehouse_run_command(self.domain.group, start, end or start))
+        finally:
+            dagster_log = self.home / "logs" / f"{self.domain.group}.log"
+            if dagster_log.exists():
+                shutil.copyfile(dagster_log, self.logs / f"{name}.dagster.log")
 
     def bench_script(self, name: str, script: str, *args: str) -> Measured:
         """One of bench/'s plain PySpark scripts, with this scenario's environment; its log is `name`."""
@@ -249,6 +270,55 @@ class Scenario:
         shutil.rmtree(self.dagster_home, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class RunBatch:
+    """One of the Dagster runs `lakehouse run` makes for a domain: its partitioning and its assets."""
+
+    label: str  # daily, monthly, ... (lakehouse.cli.run_plan.label)
+    keys: tuple[str, ...]  # asset keys as `--select` takes them
+
+    @property
+    def select(self) -> str:
+        return ",".join(self.keys)
+
+
+def run_batches(group: str) -> list[RunBatch]:
+    """The runs `lakehouse run <group>` makes, in its order (its plan, on the definitions it loads).
+
+    Imports `lakehouse.definitions` (every domain: a few seconds), so call it once.
+    """
+    from lakehouse.cli.run_plan import domain_assets, label, plan
+    from lakehouse.definitions import defs
+
+    return [RunBatch(label(batch.partitions_def), tuple(key.to_user_string() for key in batch.keys))
+            for batch in plan(domain_assets(defs.resolve_asset_graph(), group))]  # fmt: skip
+
+
+def lakehouse_run_command(domain: str, start: date | None = None, end: date | None = None) -> list[str]:
+    """`lakehouse run DOMAIN [--from start] [--to end]` for this interpreter."""
+    days = [*(["--from", start.isoformat()] if start else []), *(["--to", end.isoformat()] if end else [])]
+    return [sys.executable, "-m", "lakehouse.cli", "run", domain, *days]
+
+
+# What `lakehouse run` prints of each Dagster run it made: "shop [daily 2024-01-01...2024-12-31] run
+# 1a2b3c4d succeeded in 1:02", and of a partitioning it left out: "shop [monthly] no complete ...: not run".
+_CLI_RUN = re.compile(r"^\S+ \[(\w+) (\S+)\.\.\.(\S+)\] run ([0-9a-f]{8}) succeeded in ((?:\d+:)?\d+:\d\d)$", re.MULTILINE)
+_CLI_NOT_RUN = re.compile(r"^\S+ \[(\w+)\] (no complete partition .*: not run)$", re.MULTILINE)
+
+
+def cli_runs(log: Path) -> tuple[list[dict], list[str]]:
+    """The Dagster runs one `lakehouse run` printed as succeeded (partitioning, partition keys, run id,
+    seconds as printed: to the second, from the launch of its `dagster asset materialize`, so with
+    that process's start-up), and the partitionings it left out, from its output."""
+    text = log.read_text(errors="replace")
+    runs = [
+        {"partitioning": kind, "partitions": f"{low}...{high}", "run_id": run_id,
+         "printed_seconds": sum(int(part) * 60**i for i, part in enumerate(reversed(took.split(":"))))}
+        for kind, low, high, run_id, took in _CLI_RUN.findall(text)
+    ]  # fmt: skip
+    return runs, [f"{kind}: {why}" for kind, why in _CLI_NOT_RUN.findall(text)]
+
+
 @dataclass
 class NewDays:
     """What `time_new_days` measured: the timed runs of each new day and the untimed backfills."""
@@ -264,6 +334,8 @@ class NewDays:
 def time_new_days(
     scenario: Scenario, first: date, short_day: date, long_day: date, repeats: int,
     after_first: Callable[[], dict] | None = None,
+    run: Callable[[str, date, date | None], Measured] | None = None,
+    breakdown: Callable[[Scenario, Measured], dict | None] | None = None,
 ) -> NewDays:
     """One new day after a short and after a long history, both grown in ONE warehouse from one landing.
 
@@ -273,26 +345,30 @@ def time_new_days(
     history is built once, not twice (it is the first part of the long one). `after_first` is
     called once the first backfill has run (the warehouse then holds exactly [first, short_day)),
     e.g. to compare its tables with a baseline over the same days; its figures are kept.
+    `run(name, start, end)` makes one range run (one day when `end` is None; default:
+    `scenario.materialize`), `breakdown` tells where its time went (default: `dagster_breakdown`).
     """
+    run = run or scenario.materialize
+    breakdown_of = breakdown or dagster_breakdown
     runs: dict[date, list[Measured]] = {short_day: [], long_day: []}
     backfills, splits, breakdowns, figures = [], {}, [], {}
     start = first
     for day in (short_day, long_day):
         progress(f"{scenario.name}: backfilling {start}...{day - timedelta(days=1)} in one run")
-        backfills.append(scenario.materialize(f"backfill_to_{day}", start, day - timedelta(days=1)))
+        backfills.append(run(f"backfill_to_{day}", start, day - timedelta(days=1)))
         progress(f"{scenario.name}: backfill {backfills[-1].seconds:.1f} s")
         if day == short_day:
-            breakdowns.append(dagster_breakdown(scenario, backfills[-1]))
+            breakdowns.append(breakdown_of(scenario, backfills[-1]))
             print_breakdown(f"{scenario.name} backfill {start}...{day - timedelta(days=1)}",
                             backfills[-1].seconds, breakdowns[-1])  # fmt: skip
             if after_first is not None:
                 figures = after_first()
         for repeat in range(1, repeats + 1):
-            measured = scenario.materialize(f"day_{day}_run{repeat}", day)
+            measured = run(f"day_{day}_run{repeat}", day, None)
             runs[day].append(measured)
-            progress(f"{scenario.name}: --partition {day} after {(day - first).days} days of history, run "
+            progress(f"{scenario.name}: new day {day} after {(day - first).days} days of history, run "
                      f"{repeat}/{repeats}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:,.0f} MB")
-        breakdown = dagster_breakdown(scenario, runs[day][-1])
+        breakdown = breakdown_of(scenario, runs[day][-1])
         print_breakdown(f"{scenario.name} {day}", runs[day][-1].seconds, breakdown)
         splits[day.isoformat()] = (breakdown or {}).get("time_split")
         if day == short_day:
@@ -332,18 +408,13 @@ def new_day(first: date, years: int, days_per_year: int | None) -> date:
     return first + timedelta(days=years * days_per_year)
 
 
-def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
-    """Where the latest run's time went: run and step spans, and `spark_events.time_split` of its wall time."""
-    try:
-        from dagster import DagsterEventType, DagsterInstance
+def _run_facts(instance, run) -> dict:
+    """One Dagster run's id, seconds, step spans, check steps and event count; its run and step windows."""
+    from dagster import DagsterEventType
 
-        with DagsterInstance.from_config(str(scenario.dagster_home)) as instance:
-            run = instance.get_runs(limit=1)[0]
-            stats = instance.get_run_stats(run.run_id)
-            steps = instance.get_run_step_stats(run.run_id)
-            records = instance.get_records_for_run(run.run_id).records  # every event: counted, and read once
-    except Exception as error:  # noqa: BLE001 - informational only: never fail the benchmark on it
-        return {"error": repr(error)[:200]}
+    stats = instance.get_run_stats(run.run_id)
+    steps = instance.get_run_step_stats(run.run_id)
+    records = instance.get_records_for_run(run.run_id).records  # every event: counted, and read once
     span = lambda a, b: round(b - a, 2) if a is not None and b is not None else None
     kinds = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION}
     produced: dict[str, set] = {}
@@ -352,18 +423,74 @@ def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
         if entry.dagster_event_type in kinds:
             produced.setdefault(entry.step_key, set()).add(entry.dagster_event_type)
     checks = {key for key, types in produced.items() if DagsterEventType.ASSET_MATERIALIZATION not in types}
-    windows = {s.step_key: (s.start_time, s.end_time) for s in steps if s.start_time and s.end_time}
-    split = None
-    if stats.start_time and stats.end_time:
-        jobs, ready = scenario.jobs(measured)
-        split = time_split(measured.seconds, (stats.start_time, stats.end_time), windows, checks, jobs, ready)
     return {
         "run_id": run.run_id[:8],
         "run_seconds": span(stats.start_time, stats.end_time),
         "steps": {s.step_key: span(s.start_time, s.end_time) for s in steps},
         "check_steps": sorted(checks),
         "dagster_events": len(records),
-        "time_split": split,
+        "window": (stats.start_time, stats.end_time),
+        "step_windows": {s.step_key: (s.start_time, s.end_time) for s in steps if s.start_time and s.end_time},
+    }
+
+
+def dagster_breakdown(scenario: Scenario, measured: Measured) -> dict | None:
+    """Where the latest run's time went: run and step spans, and `spark_events.time_split` of its wall time."""
+    try:
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(scenario.dagster_home)) as instance:
+            facts = _run_facts(instance, instance.get_runs(limit=1)[0])
+    except Exception as error:  # noqa: BLE001 - informational only: never fail the benchmark on it
+        return {"error": repr(error)[:200]}
+    window, windows = facts.pop("window"), facts.pop("step_windows")
+    split = None
+    if None not in window:
+        jobs, ready = scenario.jobs(measured)
+        split = time_split(measured.seconds, window, windows, set(facts["check_steps"]), jobs, ready)
+    return {**facts, "time_split": split}
+
+
+def cli_breakdown(scenario: Scenario, measured: Measured, batches: Sequence[RunBatch] = ()) -> dict | None:
+    """Where one `lakehouse run` command's time went: the Dagster runs it made (one per partitioning),
+    each with its partitioning (the one of `batches` with its assets), partitions, seconds and
+    steps, and their steps and seconds together. Any subprocess that made Dagster runs will do.
+
+    The runs are those created while it ran. No `time_split`: it splits one run's wall time, and
+    the command's wall time holds several runs (and the CLI's own start and summaries around them).
+    """
+    printed = {run["run_id"]: run for run in cli_runs(measured.log)[0]}
+    labels = {frozenset(batch.keys): batch.label for batch in batches}
+    try:
+        from dagster import DagsterInstance, RunsFilter
+        from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
+
+        since = datetime.fromtimestamp(measured.started - 5, timezone.utc)  # room for clock rounding
+        until = datetime.fromtimestamp(measured.started + measured.seconds + 5, timezone.utc)
+        with DagsterInstance.from_config(str(scenario.dagster_home)) as instance:
+            found = instance.get_runs(filters=RunsFilter(created_after=since, created_before=until), limit=100)
+            runs = []
+            for run in reversed(found):  # oldest first: the CLI's order
+                facts = _run_facts(instance, run)
+                selected = frozenset(key.to_user_string() for key in run.asset_selection or ())
+                low, high = run.tags.get(ASSET_PARTITION_RANGE_START_TAG), run.tags.get(ASSET_PARTITION_RANGE_END_TAG)
+                one = run.tags.get(PARTITION_NAME_TAG)
+                facts.update(partitioning=labels.get(selected), partitions=f"{low}...{high}" if low else (f"{one}...{one}" if one else None))
+                runs.append(facts)
+    except Exception as error:  # noqa: BLE001 - informational only: never fail the benchmark on it
+        return {"error": repr(error)[:200]}
+    for run in runs:
+        run.pop("window"), run.pop("step_windows")
+        run.update({key: value for key, value in printed.get(run["run_id"], {}).items() if key != "run_id"})
+    seconds = [run["run_seconds"] for run in runs]
+    return {
+        "run_id": "+".join(run["run_id"] for run in runs),
+        "run_seconds": round(sum(seconds), 2) if runs and None not in seconds else None,
+        "steps": {step: took for run in runs for step, took in run["steps"].items()},
+        "check_steps": sorted(step for run in runs for step in run["check_steps"]),
+        "dagster_events": sum(run["dagster_events"] for run in runs),
+        "time_split": None,
+        "runs": [{key: value for key, value in run.items() if key not in ("steps", "check_steps")} for run in runs],
     }
 
 
@@ -376,11 +503,9 @@ _EVENT = re.compile(
 
 def materialization_events(log: Path) -> dict[str, tuple[int, int]]:
     """Per step: (ASSET_MATERIALIZATION events, seconds from its first to its last), from the log."""
-    from datetime import datetime as dt
-
     spans: dict[str, list] = {}
     for stamp, step in _EVENT.findall(log.read_text(errors="replace")):
-        when = dt.fromisoformat(stamp)
+        when = datetime.fromisoformat(stamp)
         entry = spans.setdefault(step, [0, when, when])
         entry[0] += 1
         entry[2] = when
@@ -414,6 +539,58 @@ def per_partition_ms(range_steps: dict, day_steps: dict, partitions: int, skip: 
         for step, seconds in range_steps.items()
         if step not in skip and seconds is not None and day_steps.get(step) is not None and partitions > 1
     }
+
+
+def years_that_fit(first: date, today: date) -> int:
+    """Whole calendar years of history from `first` whose next day (the timed new day) is before `today`."""
+    years = 0
+    while date(first.year + years + 1, 1, 1) < today:
+        years += 1
+    return years
+
+
+def choose_history_years(args: argparse.Namespace, first: date, default: int, short: int) -> dict | None:
+    """Set `args.history_years` for the long incremental history; None, or the failure's JSON fields.
+
+    `default` when not given; with calendar years (no --days), only as many as end before today
+    (Dagster's daily partitions end yesterday): a default beyond them is cut to them with a NOTE,
+    a given number beyond them (or one not above `short`) is an ERROR, printed here, so that the
+    script fails at once rather than after generating data.
+    """
+    chosen, args.history_years = args.history_years is not None, args.history_years or default
+    if args.skip_incremental or args.days is not None:
+        return None
+    fits = years_that_fit(first, datetime.now(timezone.utc).date())
+    if not chosen and args.history_years > fits:
+        args.history_years = fits
+        print(f"  NOTE: {default} years of history from {first} would end after yesterday; the long "
+              f"incremental scenario uses {fits}", flush=True)
+    if not short < args.history_years <= fits:
+        print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
+              f"{first.year + args.history_years}-01-01, but they start on {first} and end yesterday, so "
+              f"{fits} calendar years fit and the long history needs more than {short}; use "
+              f"--history-years {short + 1}..{fits}, or --days N", flush=True)
+        return {"error": "history beyond today", "history_years_that_fit": fits}
+    return None
+
+
+def csv_rows(landing: Path, pattern: str = "*.csv") -> dict[str, int]:
+    """Data rows (header excluded) of every landing CSV matching `pattern`, by its path under `landing`
+    without the suffix (`orderitem`, `orders/orders_2024-01`)."""
+    counts = {}
+    for path in sorted(landing.glob(pattern)):
+        with path.open(newline="") as handle:
+            counts[path.relative_to(landing).with_suffix("").as_posix()] = max(0, sum(1 for _ in csv.reader(handle)) - 1)
+    return counts
+
+
+def rows_on(paths: Sequence[Path], column: str, day: date) -> int:
+    """Rows of the CSV files `paths` whose `column` (a date or timestamp text) falls on `day`."""
+    prefix, count = day.isoformat(), 0
+    for path in paths:
+        with path.open(newline="") as handle:
+            count += sum(1 for row in csv.DictReader(handle) if (row.get(column) or "").startswith(prefix))
+    return count
 
 
 def print_failure(error: BenchFailure) -> None:

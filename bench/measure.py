@@ -205,6 +205,11 @@ def run_fields(env: dict, spark_master: str, out: Path, total: float, budget: fl
     )  # fmt: skip
 
 
+def verdict(value: float, goal: float) -> str:
+    """Whether a figure meets its goal (at most `goal`), in the summary's words."""
+    return f"{'meets' if value <= goal else 'MISSES'} goal <= {goal:g}"
+
+
 def print_footer(result: dict, budget: float, width: int) -> None:
     """The summary's last lines: total time, load, and warnings when over budget or on a busy machine."""
     total, load, cpus = result["total_seconds"], result["load_average_end"], result["cpu_count"]

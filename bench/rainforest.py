@@ -53,7 +53,6 @@ log and exits non-zero without any figure.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import json
 import statistics
@@ -71,6 +70,8 @@ from lakehouse_cli import (
     add_run_arguments,
     baseline_and_backfill,
     check_run_arguments,
+    choose_history_years,
+    csv_rows,
     load_domain,
     materialization_events,
     new_day,
@@ -78,10 +79,11 @@ from lakehouse_cli import (
     per_partition_ms,
     print_failure,
     ratio,
+    rows_on,
     spark_for_runs,
     time_new_days,
 )
-from measure import environment, print_environment, print_footer, progress, run_fields
+from measure import environment, print_environment, print_footer, progress, run_fields, verdict
 from rainforest_storage import STATE_GOAL, dims_storage, print_storage
 from spark_events import job_seconds
 from table_files import compare_rows, table_rows
@@ -121,23 +123,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     check_run_arguments(parser, args, SHORT_HISTORY_YEARS, (YEAR_END - YEAR_START).days + 1)
     return args
-
-
-def csv_rows(landing: Path) -> dict[str, int]:
-    """Data rows (header excluded) of every landing CSV, by table name."""
-    counts = {}
-    for path in sorted(landing.glob("*.csv")):
-        with path.open(newline="") as handle:
-            counts[path.stem] = max(0, sum(1 for _ in csv.reader(handle)) - 1)
-    return counts
-
-
-def orders_on(landing: Path, day: date) -> int:
-    """Orders whose order_ts falls on `day`, from orders.csv."""
-    prefix = day.isoformat()
-    with (landing / "orders.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        return sum(1 for row in reader if (row.get("order_ts") or "").startswith(prefix))
 
 
 def full_backfill(args, spark: Spark, domain: Domain, out: Path, scenarios: list[Scenario]) -> dict:
@@ -207,7 +192,7 @@ def incremental_and_seed(args, spark: Spark, domain: Domain, out: Path, scenario
     orders = round(ORDERS_PER_SCALE * args.density * ((long_day - first).days + 1) / 366)
     progress(f"{scenario.name}: generating scale {args.density:g}, {orders:,} orders over {first}..{long_day}")
     lines = scenario.generate(args.density, first, long_day, ("--orders", str(orders)))
-    day_orders = [orders_on(scenario.landing, day) for day in (long_day, short_day)]
+    day_orders = [rows_on([scenario.landing / "orders.csv"], "order_ts", day) for day in (long_day, short_day)]
     if 0 in day_orders:
         print(f"  WARNING: no orders on {short_day} or {long_day}: a timed day has no facts (raise --density)")
     progress(f"{scenario.name}: {lines:,} upstream rows; orders on {long_day}, {short_day}: {day_orders}")
@@ -258,10 +243,6 @@ def incremental_and_seed(args, spark: Spark, domain: Domain, out: Path, scenario
     }
 
 
-def verdict(value: float, goal: float) -> str:
-    return f"{'meets' if value <= goal else 'MISSES'} goal <= {goal:g}"
-
-
 def print_summary(result: dict, args) -> None:
     """The human-readable figures, before the JSON line."""
     print("\nsummary (rainforest):")
@@ -301,14 +282,6 @@ def print_summary(result: dict, args) -> None:
     print_footer(result, BUDGET_SECONDS, 35)
 
 
-def years_that_fit(first: date, today: date) -> int:
-    """Whole calendar years of history from `first` whose next day (the timed new day) is before `today`."""
-    years = 0
-    while date(first.year + years + 1, 1, 1) < today:
-        years += 1
-    return years
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -324,23 +297,11 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"ok": False, "domain": domain.group}
     scenarios: list[Scenario] = []
-    chosen, args.history_years = args.history_years is not None, args.history_years or LONG_HISTORY_YEARS
-    if not args.skip_incremental and args.days is None:
-        # Daily partitions end yesterday: a calendar history must too, or its backfill fails late.
-        fits = years_that_fit(domain.first_partition, datetime.datetime.now(datetime.UTC).date())
-        if not chosen and args.history_years > fits:
-            args.history_years = fits
-            print(f"  NOTE: {LONG_HISTORY_YEARS} years of history from {domain.first_partition} would end after "
-                  f"yesterday; the long incremental scenario uses {fits}", flush=True)
-        if not SHORT_HISTORY_YEARS < args.history_years <= fits:
-            print(f"  ERROR: --history-years {args.history_years} needs daily partitions through "
-                  f"{domain.first_partition.year + args.history_years}-01-01, but they start on "
-                  f"{domain.first_partition} and end yesterday, so {fits} calendar years fit and the long "
-                  f"history needs more than {SHORT_HISTORY_YEARS}; use --history-years {SHORT_HISTORY_YEARS + 1}..{fits}, or --days N",
-                  flush=True)
-            print(json.dumps({"ok": False, "domain": domain.group, "error": "history beyond today",
-                              "history_years_that_fit": fits, "git_commit": env["git_commit"]}))
-            return 2
+    # Daily partitions end yesterday: a calendar history must too, or its backfill fails late.
+    failed = choose_history_years(args, domain.first_partition, LONG_HISTORY_YEARS, SHORT_HISTORY_YEARS)
+    if failed:
+        print(json.dumps({"ok": False, "domain": domain.group, **failed, "git_commit": env["git_commit"]}))
+        return 2
     try:
         with spark_for_runs(args, out) as spark:
             if not args.skip_full:

@@ -21,7 +21,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from lakehouse_cli import REPO, _bench_env
+from lakehouse_cli import REPO, _bench_env, lakehouse_run_command
 from measure import environment, print_environment, print_footer, progress, run_fields, run_measured, tail
 
 from lakehouse.datagen.sales import generate
@@ -55,7 +55,7 @@ class Drop:
         env = {**_bench_env(), "LAKEHOUSE_HOME": str(self.home), "DAGSTER_HOME": str(self.dagster_home)}
         log = self.home / "logs" / f"bench-{label}.log"
         progress(f"{self.name}: lakehouse run sales ({label})")
-        measured = run_measured(label, [sys.executable, "-m", "lakehouse.cli", "run", "sales"], env, log, REPO, self.timeout)
+        measured = run_measured(label, lakehouse_run_command("sales"), env, log, REPO, self.timeout)
         if not measured.ok:
             sys.stdout.write(tail(log))
             raise SystemExit(f"{self.name}: {label} failed (exit {measured.returncode}); log: {log}")
