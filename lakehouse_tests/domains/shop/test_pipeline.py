@@ -787,3 +787,32 @@ def test_rerunning_a_day_and_its_month_changes_no_table(shop, expected):
     bronze = [r for r in table(shop.home, "bronze/shop/orders") if r["order_date"] == RERUN_DAY]
     assert bronze and all(r["_ingested_at"] > max(x["_ingested_at"] for x in shop.tables["bronze/shop/orders"]
                                                   if x["order_date"] == RERUN_DAY) for r in bronze)  # fmt: skip
+
+
+def test_analysts_read_the_tables_and_a_customer_as_of_a_day_with_lakehouse_sql(shop, expected):
+    """`lakehouse sql` in a subprocess, as an analyst runs it: a dashboard query and the as-of macro."""
+    import subprocess
+    import sys
+
+    from lakehouse_tests.conftest import cli_env
+
+    def sql(statement: str) -> list[list[str]]:
+        command = [sys.executable, "-m", "lakehouse.cli", "sql", "--csv", "-c", statement]
+        done = subprocess.run(command, env=cli_env(shop.home), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return list(csv.reader(done.stdout.splitlines()))[1:]
+
+    revenue = sql("select order_date, shipping_country, orders, net_revenue from gold.shop_daily_revenue order by 1, 2")
+    assert revenue == sorted(
+        [[r["order_date"].isoformat(), r["shipping_country"], str(r["orders"]), f"{r['net_revenue']:.2f}"]
+         for r in expected.daily_revenue]
+    )  # fmt: skip
+    day = date(2024, 1, 31)
+    as_of = sql(f"select customer_id, email, city from gold.shop_dim_customer_as_of(DATE '{day}') order by 1")
+    standing = {}
+    for customer_id, versions in expected.customers.items():
+        known = [v for v in versions if v["updated_at"].date() <= day]
+        if known:
+            standing[customer_id] = known[-1]
+    assert as_of == [[c, v["email"] or "", v["city"] or ""] for c, v in sorted(standing.items())]
+    assert len(as_of) == len(standing) > 0
