@@ -33,12 +33,13 @@ def _versioned(entity: str, description: str, spec):
     def _asset(context: AssetExecutionContext, rows: DataFrame, history: DataFrame | None) -> DataFrame:
         window = context.partition_time_window
         first, last = window.start.date(), (window.end - timedelta(days=1)).date()
-        return BUILD[entity](rows, history, first, last)[0]
+        valid, _ = JUDGE[entity](rows)  # its rejects are written by shop_silver, with the other entities'
+        return build.versions(valid, history, spec, first, last)
 
     return _asset
 
 
-BUILD = {"customers": build.customers, "products": build.products}
+JUDGE = {"customers": build.customers, "products": build.products}
 silver_customers = _versioned(
     "customers", "Versioned state: customers (email lower-cased, full name, country upper-case), a version per change.",
     build.CUSTOMERS,
@@ -80,8 +81,8 @@ def shop_silver(
         yield Output(items, output_name="order_items")
         # The same rules the versioned entities apply (their rows are judged there too): only rejects here.
         rejected = [
-            build.customers(bronze_customers, None, None, None)[1],
-            build.products(bronze_products, None, None, None)[1],
+            build.customers(bronze_customers)[1],
+            build.products(bronze_products)[1],
             order_rejects,
             item_rejects,
         ]

@@ -80,8 +80,8 @@ def _rejected(rows: DataFrame, entity: str, bronze_columns: list[str], day: str)
                        SOURCE_FILE, F.col(day).alias(REJECTED_ON))  # fmt: skip
 
 
-def customers(bronze: DataFrame, history: DataFrame | None, first: date | None, last: date | None) -> tuple[DataFrame | None, DataFrame]:
-    """(the run's customer versions, rejects); no versions without a range (rejects only)."""
+def customers(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(the valid customer rows, typed and cleaned, rejects); `versions` makes versions of the rows."""
     typed, rules = _typed(bronze, {"created_at": "timestamp", "updated_at": "timestamp"})
     valid, rejected = rejects.split(typed, _empty_keys(["customer_id"]) + rules)
     email = F.lower(_text("email"))
@@ -102,12 +102,11 @@ def customers(bronze: DataFrame, history: DataFrame | None, first: date | None, 
         F.col("_t_updated_at").alias("updated_at"),
         SOURCE_FILE,
     )
-    versions = None if first is None else _versions(rows, history, CUSTOMERS, first, last)
-    return versions, _rejected(rejected, "customers", bronze.columns, PARTITION["customers"])
+    return rows, _rejected(rejected, "customers", bronze.columns, PARTITION["customers"])
 
 
-def products(bronze: DataFrame, history: DataFrame | None, first: date | None, last: date | None) -> tuple[DataFrame | None, DataFrame]:
-    """(the run's product versions, rejects); no versions without a range (rejects only)."""
+def products(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(the valid product rows, typed, with their margin, rejects); `versions` makes versions of the rows."""
     kinds = {"price": MONEY, "cost": MONEY, "stock_quantity": "int", "is_active": "boolean",
              "created_at": "timestamp", "updated_at": "timestamp"}  # fmt: skip
     typed, rules = _typed(bronze, kinds)
@@ -125,11 +124,11 @@ def products(bronze: DataFrame, history: DataFrame | None, first: date | None, l
         F.col("_t_updated_at").alias("updated_at"),
         SOURCE_FILE,
     )
-    versions = None if first is None else _versions(rows, history, PRODUCTS, first, last)
-    return versions, _rejected(rejected, "products", bronze.columns, PARTITION["products"])
+    return rows, _rejected(rejected, "products", bronze.columns, PARTITION["products"])
 
 
-def _versions(rows: DataFrame, history: DataFrame | None, spec: Versioned, first: date, last: date) -> DataFrame:
+def versions(rows: DataFrame, history: DataFrame | None, spec: Versioned, first: date, last: date) -> DataFrame:
+    """The run's versions of a change feed's valid rows, given the table's own history before the run."""
     previous = None if history is None else latest(history, spec.key)
     return by_timestamp(rows, previous, spec, first, last, complete=False)
 
