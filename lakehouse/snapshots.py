@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse import calendar
+
 AS_OF_DATE = "as_of_date"
 # How a measure accumulates: the same function combines a day's events and the running value.
 COMBINE = {"sum": F.sum, "min": F.min, "max": F.max}
@@ -47,11 +49,9 @@ def accumulate(
         before = previous.select(*key, F.lit(first - datetime.timedelta(days=1)).alias(_DAY), *names)
         daily = before.unionByName(daily)
     starts = daily.groupBy(*key).agg(F.min(_DAY).alias("_snap_start"))
-    calendar = events.sparkSession.createDataFrame(
-        [(first + datetime.timedelta(days=i),) for i in range((last - first).days + 1)], f"{_DAY} date"
-    )
+    run_days = calendar.days(events.sparkSession, first, last, _DAY)
     # Every entity on every day of the run from its first event on; the snapshot's own size.
-    grid = starts.join(F.broadcast(calendar), F.col(_DAY) >= F.col("_snap_start")).drop("_snap_start")
+    grid = starts.join(F.broadcast(run_days), F.col(_DAY) >= F.col("_snap_start")).drop("_snap_start")
     seeded = grid.unionByName(daily.select(*key, _DAY).where(F.col(_DAY) < F.lit(first)))
     joined = seeded.join(daily, [*key, _DAY], "left")
     so_far = Window.partitionBy(*key).orderBy(_DAY).rowsBetween(Window.unboundedPreceding, Window.currentRow)

@@ -19,7 +19,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.versioning.as_of import join_as_of
+from lakehouse.versioning.as_of import join_as_of, join_as_of_time
 
 Rule = tuple[str, Column]  # (reason, condition that is true when the row breaks the rule)
 
@@ -96,6 +96,18 @@ def flag_found_as_of(frame: DataFrame, column: str, history: DataFrame, key_colu
     asked = frame.select(column, day).distinct()
     found = join_as_of(asked, day, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
     return frame.join(found.distinct(), [column, day], "left")
+
+
+def flag_found_at(frame: DataFrame, column: str, at: str, history: DataFrame, key_column: str) -> DataFrame:
+    """`frame` plus the `flag_found` flag of `column`, looked up in the versioned `history` at each row's instant `at`.
+
+    Like `flag_found_as_of`, at the time of day (`join_as_of_time`): a key created at 10:00 is
+    not found for a row at 09:00 of the same day.
+    """
+    flag = f"{_FOUND}{column}"
+    asked = frame.select(column, at).distinct()
+    found = join_as_of_time(asked, at, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
+    return frame.join(found.distinct(), [column, at], "left")
 
 
 def missing(column: str) -> Column:

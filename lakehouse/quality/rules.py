@@ -15,6 +15,7 @@ from pandera.config import ValidationDepth, config_context
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse import pii
 from lakehouse.quality import pandera_spark
 
 SAMPLE = 5
@@ -193,6 +194,28 @@ def rows_satisfy(condition: str, key_columns: Sequence[str], sample: int = SAMPL
         }  # fmt: skip
 
     return _RuleFunction(evaluate, lambda: RuleResult(True, 0, {"condition": condition, "failing_rows": 0}))
+
+
+def no_raw_pii() -> Rule:
+    """No string column (struct fields included) holds a raw email address or phone number (`pii.looks_raw`).
+
+    The evidence is which columns hit and how many rows, never the values: they are the PII.
+    """
+
+    def evaluate(frame: DataFrame, column: str | None) -> dict:
+        scanned = pii.string_columns(frame)
+        if not scanned:
+            return {}
+        hits = [F.count(F.when(pii.looks_raw(value), True)).alias(f"_pii{i}") for i, (_, value) in enumerate(scanned)]
+        results = {}
+        for row in _by(frame, column).groupBy(_BY).agg(*hits).collect():  # one row per day
+            found = {name: row[f"_pii{i}"] for i, (name, _) in enumerate(scanned) if row[f"_pii{i}"]}
+            details = {"columns_scanned": len(scanned), "columns_with_raw_pii": sorted(found),
+                       "raw_values": sum(found.values())}  # fmt: skip
+            results[row[_BY]] = RuleResult(not found, sum(found.values()), details)
+        return results
+
+    return _RuleFunction(evaluate, lambda: RuleResult(True, 0, {"columns_with_raw_pii": [], "raw_values": 0}))
 
 
 def _name(model) -> str:

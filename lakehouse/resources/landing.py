@@ -45,6 +45,17 @@ class LandingFiles(ConfigurableResource):
         return frame
 
 
+    def read_lines(self, spark: SparkSession, domain: str, pattern: str) -> DataFrame | None:
+        """Every line of the matching text files (JSON Lines, logs) as `value`, with `_source_file`; None when none match.
+
+        Unlike CSV drops, a document folder may rightly be empty (no events yet), so no error.
+        """
+        files = sorted(glob.glob(os.path.join(self.folder(domain), pattern)))
+        if not files:
+            return None
+        return spark.read.text(files).withColumn("_source_file", F.col("_metadata.file_path"))
+
+
 def read_csv_files(
     spark: SparkSession, paths: list[str], fold: tuple[tuple[str, ...], str] | None = None,
     headers: dict[str, tuple[str, ...]] | None = None,

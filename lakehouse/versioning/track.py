@@ -29,7 +29,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.versioning.as_of import AS_OF, any_null
+from lakehouse.versioning.as_of import AS_OF, any_null, latest
 from lakehouse.versioning.spec import IS_DELETED, SEQ, VALID_FROM, VALID_FROM_TS, Versioned
 
 _PHASE = "_trk_phase"  # 0: the state before the run, 1: in effect before the run, 2: in the range
@@ -204,3 +204,11 @@ def by_comparison(
     )  # fmt: skip
     order = [F.col(IS_DELETED).desc(), *[F.col(c).asc_nulls_first() for c in others]]
     return _numbered(versions.select(*cols, VALID_FROM_TS, IS_DELETED, VALID_FROM), spec, order)
+
+
+def from_change_feed(
+    rows: DataFrame, history: DataFrame | None, spec: Versioned, first: datetime.date, last: datetime.date
+) -> DataFrame:
+    """The run's versions of a change feed's rows, given the table's own stored versions before the run (None: none)."""
+    previous = None if history is None else latest(history, spec.key)
+    return by_timestamp(rows, previous, spec, first, last, complete=False)

@@ -12,6 +12,7 @@ from lakehouse.partitions import previous_state
 from lakehouse.quality.rejects import released
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
+from lakehouse.versioning.track import from_change_feed
 
 
 def _out(key, description: str, column: str, versioned_key: tuple[str, ...] | None = None) -> AssetOut:
@@ -34,7 +35,7 @@ def _versioned(entity: str, description: str, spec):
         window = context.partition_time_window
         first, last = window.start.date(), (window.end - timedelta(days=1)).date()
         valid, _ = JUDGE[entity](rows)  # its rejects are written by shop_silver, with the other entities'
-        return build.versions(valid, history, spec, first, last)
+        return from_change_feed(valid, history, spec, first, last)
 
     return _asset
 

@@ -8,7 +8,7 @@ and the same on every re-run.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -20,6 +20,7 @@ from lakehouse.domains.shop.transforms.measures import (
     stock_status,
     value_tier,
 )
+from lakehouse import calendar
 from lakehouse.snapshots import AS_OF_DATE, accumulate
 from lakehouse.versioning import SEQ, VALID_FROM, VERSION_COLUMNS
 from lakehouse.versioning.as_of import join_as_of_time
@@ -36,19 +37,13 @@ FACT_SALES = [
 ]  # fmt: skip
 
 
-def date_key(day: Column) -> Column:
-    """yyyymmdd as an int."""
-    return F.date_format(day, "yyyyMMdd").cast("int")
-
-
 def dim_date(spark: SparkSession, first: date, last: date) -> DataFrame:
     """One row per day of [first, last] with its calendar attributes (ISO weekday and week)."""
-    days = spark.createDataFrame([(first + timedelta(days=i),) for i in range((last - first).days + 1)], "date date")
     day = F.col("date")
-    return days.select(
-        date_key(day).alias("date_key"),
+    return calendar.days(spark, first, last).select(
+        calendar.date_key(day).alias("date_key"),
         day,
-        ((F.dayofweek(day) + 5) % 7 + 1).alias("day_of_week"),  # Spark: Sunday = 1; ISO: Monday = 1
+        calendar.iso_weekday(day).alias("day_of_week"),
         F.date_format(day, "EEEE").alias("day_name"),
         F.weekofyear(day).alias("week"),
         F.month(day).alias("month"),
@@ -105,7 +100,7 @@ def fact_sales(items: DataFrame, orders: DataFrame, customers: DataFrame, produc
     return lines.select(
         "order_item_id",
         "order_id",
-        date_key(F.col("order_date")).alias("date_key"),
+        calendar.date_key(F.col("order_date")).alias("date_key"),
         "customer_key",
         "product_key",
         "quantity",

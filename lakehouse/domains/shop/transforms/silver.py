@@ -14,7 +14,6 @@ something, so a re-sent version collapses into the one it repeats and a correcti
 
 from __future__ import annotations
 
-from datetime import date
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -24,8 +23,6 @@ from lakehouse.domains.shop.transforms.bronze import parse_ts
 from lakehouse.domains.shop.transforms.measures import margin_percent
 from lakehouse.quality import rejects
 from lakehouse.versioning import Versioned
-from lakehouse.versioning.as_of import latest
-from lakehouse.versioning.track import by_timestamp
 
 MONEY = "decimal(12,2)"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -81,7 +78,7 @@ def _rejected(rows: DataFrame, entity: str, bronze_columns: list[str], day: str)
 
 
 def customers(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(the valid customer rows, typed and cleaned, rejects); `versions` makes versions of the rows."""
+    """(the valid customer rows, typed and cleaned, rejects); `track.from_change_feed` makes versions of them."""
     typed, rules = _typed(bronze, {"created_at": "timestamp", "updated_at": "timestamp"})
     valid, rejected = rejects.split(typed, _empty_keys(["customer_id"]) + rules)
     email = F.lower(_text("email"))
@@ -106,7 +103,7 @@ def customers(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
 
 
 def products(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """(the valid product rows, typed, with their margin, rejects); `versions` makes versions of the rows."""
+    """(the valid product rows, typed, with their margin, rejects); `track.from_change_feed` makes versions of them."""
     kinds = {"price": MONEY, "cost": MONEY, "stock_quantity": "int", "is_active": "boolean",
              "created_at": "timestamp", "updated_at": "timestamp"}  # fmt: skip
     typed, rules = _typed(bronze, kinds)
@@ -125,12 +122,6 @@ def products(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
         SOURCE_FILE,
     )
     return rows, _rejected(rejected, "products", bronze.columns, PARTITION["products"])
-
-
-def versions(rows: DataFrame, history: DataFrame | None, spec: Versioned, first: date, last: date) -> DataFrame:
-    """The run's versions of a change feed's valid rows, given the table's own history before the run."""
-    previous = None if history is None else latest(history, spec.key)
-    return by_timestamp(rows, previous, spec, first, last, complete=False)
 
 
 def orders(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
