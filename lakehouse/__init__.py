@@ -1,6 +1,7 @@
 """Lakehouse: a medallion lakehouse as Dagster software-defined assets on PySpark."""
 
 import os
+import sys
 
 # Nothing heavy here: `lakehouse sql` imports this package and must start without Dagster or Spark
 # (the warning filters live in lakehouse.domains, where the definitions are made).
@@ -16,3 +17,8 @@ os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
 # batch at once, and so does the SQLite instance `python -m lakehouse.instance` configures (Dagster's
 # default SQLite storage stores them one by one either way). See lakehouse/instance.py.
 os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
+
+# Spark starts Python UDF workers (finance's keyed hashes) with PYSPARK_PYTHON, else the first
+# `python3` on PATH, which need not have this project's packages; the interpreter running the
+# lakehouse has them. A cluster whose workers keep Python elsewhere sets the variable itself.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

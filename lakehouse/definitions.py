@@ -7,7 +7,9 @@ LAKEHOUSE_* variables, read once by `Settings.from_env()`.
 from dagster import Definitions, EnvVar, in_process_executor
 from dagster_aws.s3 import S3Resource
 
+from lakehouse import pii
 from lakehouse.domains import DOMAINS
+from lakehouse.pii import PiiKey
 from lakehouse.resources.databases import DatabaseResource
 from lakehouse.resources.file_drop import DropFolder
 from lakehouse.resources.landing import LandingFiles
@@ -44,9 +46,16 @@ def build_resources(settings: Settings) -> dict:
             resources[domain.SOURCE_RESOURCE] = table_source(settings, name, domain.SOURCE_SCHEMA, folder)
         if hasattr(domain, "DROP_RESOURCE"):
             resources[domain.DROP_RESOURCE] = drop_folder(settings, name, domain)
+        if hasattr(domain, "PII_RESOURCE"):
+            resources[domain.PII_RESOURCE] = pii_key(settings)
         if hasattr(domain, "DATABASE_RESOURCE"):
             resources[domain.DATABASE_RESOURCE] = own_database(settings, name, domain.SOURCE_SCHEMA)
     return resources
+
+
+def pii_key(settings: Settings) -> PiiKey:
+    """The keyed hashes' secret, bound from LAKEHOUSE_PII_KEY; unset, the resource fails the first step that needs it."""
+    return PiiKey(key=EnvVar(pii.KEY_VARIABLE)) if settings.has_pii_key else PiiKey()
 
 
 def own_database(settings: Settings, domain: str, db_schema: str) -> DatabaseResource:

@@ -8,10 +8,12 @@ progress and each run's tables and checks. Last, `lakehouse checks`' report.
 
 import argparse
 import os
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
 
+from lakehouse import pii
 from lakehouse.cli import dagster_home
 from lakehouse.cli import main as lakehouse
 from lakehouse.cli.run import run_domain
@@ -30,6 +32,20 @@ def ensure_landing(settings: Settings, domain: str) -> None:
     print(f"{domain}: generated {report.rows:,} rows into {folder}")
 
 
+def ensure_pii_key(settings: Settings) -> None:
+    """LAKEHOUSE_PII_KEY for the demo's runs: the one set, else a random key of the demo's own, kept in $LAKEHOUSE_HOME."""
+    if os.environ.get(pii.KEY_VARIABLE, "").strip():
+        return
+    path = settings.home / "pii.key"  # under LAKEHOUSE_HOME: never in git (./data is ignored)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
+    os.environ[pii.KEY_VARIABLE] = path.read_text().strip()
+    print(f"finance: {pii.KEY_VARIABLE} is not set, so the demo hashes email and phone with its own random key, "
+          f"kept in {path}; for real data set {pii.KEY_VARIABLE} from your secret store")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("domains", nargs="*", default=list(DOMAINS), help="default: all registered")
@@ -40,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     for name in args.domains:
         ensure_landing(settings, name)
+        if hasattr(DOMAINS[name], "PII_RESOURCE"):
+            ensure_pii_key(settings)
         first, last = map(date.fromisoformat, DOMAINS[name].DEMO_PARTITION_RANGE)
         ok &= run_domain(settings, home, name, first, last)
         print(flush=True)

@@ -40,6 +40,7 @@ class Settings:
     # may hold a password, so only the variable's presence is kept and resources bind EnvVar.
     database_domains: tuple[str, ...] = ()
     has_pgpassword: bool = False
+    has_pii_key: bool = False  # LAKEHOUSE_PII_KEY set (bound as an EnvVar, never copied)
     # LAKEHOUSE_<DOMAIN>_S3_PREFIX: where a domain's dropped files live in the bucket (storage s3).
     landing_prefixes: tuple[tuple[str, str], ...] = ()
 
@@ -148,4 +149,5 @@ class Settings:
             spark_extra_conf=tuple(extra_conf),
             database_domains=tuple(database_domains),
             has_pgpassword=bool(get("PGPASSWORD")),
+            has_pii_key=bool(get("LAKEHOUSE_PII_KEY")),
         )

@@ -1,0 +1,1 @@
+"""The finance domain's transformations: PySpark functions of frames, knowing no storage."""
