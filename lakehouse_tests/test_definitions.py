@@ -36,7 +36,9 @@ def test_assets_groups_docstrings_and_backfill_policies(tmp_path):
         if node.partitions_def is not None:
             assert node.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN, key
     unpartitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).partitions_def}
-    assert unpartitioned == {"bronze/superstore/order_lines_rejects", "bronze/rainforest/rejects", "bronze/shop/rejects"}
+    assert unpartitioned == {f"bronze/{d}/rejects" for d in ("rainforest", "shop", "finance")} | {
+        "bronze/superstore/order_lines_rejects"
+    }
 
 
 def test_shop_group_has_the_specs_tables_and_partitionings(tmp_path):
@@ -61,6 +63,38 @@ def test_shop_group_has_the_specs_tables_and_partitionings(tmp_path):
         "gold/shop/dim_customer:customer_key_unique", "gold/shop/dim_product:product_key_unique",
         "silver/shop/orders:total_valid_share_above_99pct", "silver/shop/orders:row_accounting",
     } <= checks  # fmt: skip
+
+
+def test_finance_group_has_the_specs_tables_checks_and_resources(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAKEHOUSE_PII_KEY", "not-a-real-key")
+    monkeypatch.setenv("LAKEHOUSE_FINANCE_DB_URL", "postgresql://bank@db.example:5432/bank")
+    defs = build_definitions(Settings.from_env())
+    graph = defs.resolve_asset_graph()
+    finance = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys() if k.path[1] == "finance"}
+    assert set(finance) == {
+        *(f"bronze/finance/{t}" for t in ("customers", "accounts", "transactions", "transaction_events", "rejects")),
+        *(f"silver/finance/{t}" for t in ("customers", "accounts", "transactions", "transaction_events", "rejects")),
+        *(f"gold/finance/{t}" for t in ("dim_dates", "dim_customers", "dim_accounts", "fact_transactions",
+                                        "customer_transaction_totals")),
+    }  # fmt: skip
+    for key, node in finance.items():
+        if key != "bronze/finance/rejects":
+            assert node.partitions_def.get_partition_keys()[:2] == ["2024-01-01", "2024-01-02"], key
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys if c.asset_key.path[1] == "finance"}
+    # The PII scan on every silver and gold table.
+    assert {c.rsplit(":", 1)[0] for c in checks if c.endswith(":no_raw_pii")} == {
+        k for k in finance if not k.startswith("bronze/")
+    }
+    assert {
+        "gold/finance/fact_transactions:keys_resolve_to_valid_versions", "gold/finance/fact_transactions:transaction_id_unique",
+        "gold/finance/fact_transactions:device_event_missing_below_5pct", "silver/finance/transactions:row_accounting",
+        "silver/finance/transaction_events:row_accounting",
+    } <= checks  # fmt: skip
+    resources = defs.resources
+    assert isinstance(resources["finance_source"], JdbcTables) and resources["finance_source"].db_schema == "finance"
+    assert resources["pii_key"].key == EnvVar("LAKEHOUSE_PII_KEY")  # bound, never copied
+    monkeypatch.delenv("LAKEHOUSE_PII_KEY")
+    assert build_definitions(Settings.from_env()).resources["pii_key"].key is None  # fails its first step, see test_pipeline
 
 
 def test_rainforest_group_has_every_layer(tmp_path):

@@ -132,8 +132,8 @@ def test_errors_before_anything_runs(tmp_path, monkeypatch, capsys):
     assert main(["run", "superstore"]) == 1
     landing = tmp_path / "landing" / "superstore"
     assert f"lakehouse run: error: the landing folder {landing} does not exist: put superstore's CSV files there" in capsys.readouterr().err
-    assert main(["run", "finance"]) == 1
-    assert "unknown domain 'finance': registered are superstore, rainforest, sales, shop" in capsys.readouterr().err
+    assert main(["run", "banking"]) == 1
+    assert "unknown domain 'banking': registered are superstore, rainforest, sales, shop, finance" in capsys.readouterr().err
     assert main(["run", "shop"]) == 1  # its exports live in one folder per entity
     shop = tmp_path / "landing" / "shop"
     assert (f"the landing folder {shop} does not exist: put shop's CSV files there" in capsys.readouterr().err)
