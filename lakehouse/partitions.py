@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from datetime import date, timedelta
 from collections.abc import Sequence
 
 from dagster import (
@@ -17,6 +18,12 @@ from lakehouse.resources.parquet_io_manager import COMMITTED, LOAD_MODE
 
 MONTH_FORMAT = "%Y-%m"  # a monthly partition key, e.g. 2024-01 (the value of a `*_month` column)
 MONTH_DAY_FORMAT = "%Y-%m-%d"  # a monthly key that is its first day, e.g. 2024-01-01 (a `month` date column)
+
+
+def run_days(context) -> tuple[date, date]:
+    """The first and last day of a run's partition range (an asset or check execution context)."""
+    window = context.partition_time_window
+    return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
 def daily(start_date: str) -> DailyPartitionsDefinition:

@@ -178,10 +178,15 @@ def _join_valid(
     return joined.drop("_asof_from", "_asof_to", *[f"_asof_on{i}" for i in range(len(on))])
 
 
+def began_in(history: DataFrame, first: datetime.date, last: datetime.date) -> DataFrame:
+    """The versions that began on a day of [first, last]: what a run over those days writes of a versioned table."""
+    return history.where(F.col(VALID_FROM).between(F.lit(first), F.lit(last)))
+
+
 def change_days(histories: Sequence[DataFrame], first: datetime.date, last: datetime.date) -> DataFrame:
     """The days in [first, last] on which any of `histories` has a version, as a frame of `as_of`."""
     days = None
     for history in histories:
-        found = history.where(F.col(VALID_FROM).between(F.lit(first), F.lit(last))).select(F.col(VALID_FROM).alias(AS_OF))
+        found = began_in(history, first, last).select(F.col(VALID_FROM).alias(AS_OF))
         days = found if days is None else days.unionByName(found)
     return days.distinct()

@@ -79,7 +79,7 @@ def by_timestamp(
     changed since the last one, as change-data-capture delivers them): a key without a row in
     the run is unchanged, never gone, so no deletion is made.
     """
-    cols, key, tracked = list(spec.columns), list(spec.key), spec.tracked
+    cols, tracked = list(spec.columns), spec.tracked
     start, end = _midnight(first), _midnight(last + datetime.timedelta(days=1))
     end_of_first = _midnight(first + datetime.timedelta(days=1))
     change = F.coalesce(*[F.col(c) for c in (spec.changed_at, spec.created_at) if c])

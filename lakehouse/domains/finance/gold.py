@@ -1,6 +1,5 @@
 """Gold: the star schema (dates, customers, accounts, transactions) and the customers' running totals."""
 
-from datetime import timedelta
 
 from dagster import AssetExecutionContext, AssetIn, asset
 from pyspark.sql import DataFrame
@@ -8,7 +7,7 @@ from pyspark.sql import DataFrame
 from lakehouse.domains.finance.contracts.keys import DAILY, gold, silver
 from lakehouse.domains.finance.contracts.upstream import EVENTS
 from lakehouse.domains.finance.transforms import gold as build
-from lakehouse.partitions import previous_state
+from lakehouse.partitions import previous_state, run_days
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.resources.spark import SparkResource
 from lakehouse.snapshots import AS_OF_DATE
@@ -17,15 +16,11 @@ from lakehouse.versioning import VALID_FROM
 _KINDS = {"spark", "parquet"}
 
 
-def _days(context: AssetExecutionContext):
-    window = context.partition_time_window
-    return window.start.date(), (window.end - timedelta(days=1)).date()
-
 
 @asset(key=gold("dim_dates"), **DAILY, metadata={PARTITION_EXPR: "date"}, kinds=_KINDS)
 def dim_dates(context: AssetExecutionContext, spark: SparkResource) -> DataFrame:
     """Calendar: every day (with transactions or not) with its yyyymmdd key, year, quarter, month, day and ISO weekday."""
-    return build.dim_dates(spark.spark_session, *_days(context))
+    return build.dim_dates(spark.spark_session, *run_days(context))
 
 
 @asset(
@@ -34,7 +29,7 @@ def dim_dates(context: AssetExecutionContext, spark: SparkResource) -> DataFrame
 )  # fmt: skip
 def dim_customers(context: AssetExecutionContext, customers: DataFrame) -> DataFrame:
     """Versioned state (SCD type 2): a row per customer version, masked and hashed contact data, a stable `customer_key`."""
-    return build.dim_customers(customers, *_days(context))
+    return build.dim_customers(customers, *run_days(context))
 
 
 @asset(
@@ -43,7 +38,7 @@ def dim_customers(context: AssetExecutionContext, customers: DataFrame) -> DataF
 )  # fmt: skip
 def dim_accounts(context: AssetExecutionContext, accounts: DataFrame) -> DataFrame:
     """Versioned state (SCD type 2): a row per account version (type, balance, owner) with a stable `account_key`."""
-    return build.dim_accounts(accounts, *_days(context))
+    return build.dim_accounts(accounts, *run_days(context))
 
 
 @asset(
@@ -77,4 +72,4 @@ def customer_transaction_totals(
     context: AssetExecutionContext, facts: DataFrame, customers: DataFrame, previous: DataFrame | None
 ) -> DataFrame:
     """Periodic snapshot: per day, each customer's total transaction amount on or before it, and their name as of it."""
-    return build.customer_transaction_totals(facts, customers, previous, *_days(context))
+    return build.customer_transaction_totals(facts, customers, previous, *run_days(context))

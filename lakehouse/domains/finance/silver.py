@@ -1,6 +1,5 @@
 """Silver: customers (PII hashed and masked) and accounts as versions, typed transactions and events, every rejected row."""
 
-from datetime import timedelta
 from functools import reduce
 
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, asset, multi_asset
@@ -9,7 +8,7 @@ from pyspark.sql import DataFrame
 from lakehouse.domains.finance.contracts.keys import DAILY, PII, SILVER_REJECTS, bronze, silver
 from lakehouse.domains.finance.contracts.upstream import EVENT_PARTITION, EVENTS
 from lakehouse.domains.finance.transforms import silver as build
-from lakehouse.partitions import previous_state
+from lakehouse.partitions import previous_state, run_days
 from lakehouse.quality.rejects import released
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
@@ -17,10 +16,6 @@ from lakehouse.versioning.track import from_change_feed
 
 _KINDS = {"spark", "parquet"}
 
-
-def _days(context: AssetExecutionContext):
-    window = context.partition_time_window
-    return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
 def _versioned(entity: str, spec, **ins: AssetIn):
@@ -37,7 +32,7 @@ def _versioned(entity: str, spec, **ins: AssetIn):
 def silver_customers(context: AssetExecutionContext, rows: DataFrame, history: DataFrame | None) -> DataFrame:
     """Versioned state: customers with email and phone as keyed hashes and masks (never raw), a version per change."""
     valid, _ = build.customers(rows, getattr(context.resources, PII).secret())  # rejects: finance_silver writes them
-    return from_change_feed(valid, history, build.CUSTOMERS, *_days(context))
+    return from_change_feed(valid, history, build.CUSTOMERS, *run_days(context))
 
 
 @asset(**_versioned("accounts", build.ACCOUNTS, customers=AssetIn(key=silver("customers"))))
@@ -46,7 +41,7 @@ def silver_accounts(
 ) -> DataFrame:
     """Versioned state: accounts (type, balance, owner), a version per change; the owner must be a known customer."""
     valid, _ = build.accounts(rows, customers)
-    return from_change_feed(valid, history, build.ACCOUNTS, *_days(context))
+    return from_change_feed(valid, history, build.ACCOUNTS, *run_days(context))
 
 
 def _out(key, description: str, column: str) -> AssetOut:

@@ -1,7 +1,6 @@
 """Silver: versioned dimensions and bridges, and the three fact tables, with their rejects."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 from pyspark.sql import DataFrame
@@ -11,6 +10,7 @@ from lakehouse.domains.rainforest.transforms.dimensions import SPECS, build_dime
 from lakehouse.domains.rainforest.transforms.facts import build_facts
 from lakehouse.domains.rainforest.contracts.keys import DAILY, bronze, silver
 from lakehouse.domains.rainforest.contracts.upstream import STATE, TABLES
+from lakehouse.partitions import run_days
 from lakehouse.quality.rejects import released
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
@@ -69,8 +69,7 @@ def silver_dimensions(
     sellerproduct: DataFrame,
 ):
     """Version the dimensions and bridges on the days their bronze inputs changed; rule breakers are rejected."""
-    window = context.partition_time_window
-    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    first, last = run_days(context)
     histories = dict(
         appuser=appuser, buyer=buyer, seller=seller, category=category, brand=brand, manufacturer=manufacturer,
         product=product, productcategory=productcategory, sellerproduct=sellerproduct,

@@ -1,6 +1,5 @@
 """Gold: the star schema, the daily KPIs and the lifetime-value snapshot, and the monthly KPIs."""
 
-from datetime import timedelta
 
 from dagster import AssetExecutionContext, AssetIn, asset
 from pyspark.sql import DataFrame
@@ -8,7 +7,7 @@ from pyspark.sql import DataFrame
 from lakehouse.domains.shop.contracts.keys import DAILY, MONTHLY, gold, silver
 from lakehouse.domains.shop.transforms import gold as build
 from lakehouse.domains.shop.transforms import monthly
-from lakehouse.partitions import previous_state
+from lakehouse.partitions import previous_state, run_days
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.resources.spark import SparkResource
 from lakehouse.snapshots import AS_OF_DATE
@@ -17,15 +16,11 @@ from lakehouse.versioning import VALID_FROM
 _KINDS = {"spark", "parquet"}
 
 
-def _days(context: AssetExecutionContext):
-    window = context.partition_time_window
-    return window.start.date(), (window.end - timedelta(days=1)).date()
-
 
 @asset(key=gold("dim_date"), **DAILY, metadata={PARTITION_EXPR: "date"}, kinds=_KINDS)
 def dim_date(context: AssetExecutionContext, spark: SparkResource) -> DataFrame:
     """Calendar: one row per day with its yyyymmdd key, ISO weekday and week, month, quarter and year."""
-    return build.dim_date(spark.spark_session, *_days(context))
+    return build.dim_date(spark.spark_session, *run_days(context))
 
 
 @asset(
@@ -34,7 +29,7 @@ def dim_date(context: AssetExecutionContext, spark: SparkResource) -> DataFrame:
 )  # fmt: skip
 def dim_customer(context: AssetExecutionContext, customers: DataFrame) -> DataFrame:
     """Versioned state (SCD type 2): a row per customer version with its stable `customer_key`."""
-    return build.dim_customer(customers, *_days(context))
+    return build.dim_customer(customers, *run_days(context))
 
 
 @asset(
@@ -43,7 +38,7 @@ def dim_customer(context: AssetExecutionContext, customers: DataFrame) -> DataFr
 )  # fmt: skip
 def dim_product(context: AssetExecutionContext, products: DataFrame) -> DataFrame:
     """Versioned state (SCD type 2): a row per product version with price tier, margin flag and stock status."""
-    return build.dim_product(products, *_days(context))
+    return build.dim_product(products, *run_days(context))
 
 
 @asset(
@@ -83,7 +78,7 @@ def customer_lifetime_value(
     context: AssetExecutionContext, facts: DataFrame, orders: DataFrame, previous: DataFrame | None
 ) -> DataFrame:
     """Periodic snapshot: per day, every customer with an order so far, their totals, value tier and status."""
-    return build.customer_lifetime_value(facts, orders, previous, *_days(context))
+    return build.customer_lifetime_value(facts, orders, previous, *run_days(context))
 
 
 _MONTH_OF_FACTS = {"facts": AssetIn(key=gold("fact_sales"))}  # a month reads exactly its days

@@ -1,6 +1,5 @@
 """Silver: customers and products as versions, typed orders and items, and every rejected row with its reasons."""
 
-from datetime import timedelta
 from functools import reduce
 
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, asset, multi_asset
@@ -8,7 +7,7 @@ from pyspark.sql import DataFrame
 
 from lakehouse.domains.shop.contracts.keys import DAILY, SILVER_REJECTS, bronze, silver
 from lakehouse.domains.shop.transforms import silver as build
-from lakehouse.partitions import previous_state
+from lakehouse.partitions import previous_state, run_days
 from lakehouse.quality.rejects import released
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, VERSIONED
 from lakehouse.versioning import VALID_FROM
@@ -32,8 +31,7 @@ def _versioned(entity: str, description: str, spec):
         kinds={"spark", "parquet"},
     )
     def _asset(context: AssetExecutionContext, rows: DataFrame, history: DataFrame | None) -> DataFrame:
-        window = context.partition_time_window
-        first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+        first, last = run_days(context)
         valid, _ = JUDGE[entity](rows)  # its rejects are written by shop_silver, with the other entities'
         return from_change_feed(valid, history, spec, first, last)
 

@@ -1,6 +1,5 @@
 """Gold: one row per order, and the daily customer snapshot with recency counts."""
 
-from datetime import timedelta
 
 from dagster import AssetExecutionContext, AssetIn, asset
 from pyspark.sql import DataFrame
@@ -12,7 +11,7 @@ from lakehouse.domains.superstore.contracts.keys import (
     SILVER_LINES,
 )
 from lakehouse.domains.superstore.transforms import to_customers_snapshot, to_gold_sales
-from lakehouse.partitions import lookback, previous_state
+from lakehouse.partitions import lookback, previous_state, run_days
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
 
 # add_months(D, -12) is at most 366 days back; one more day anchors the running counts.
@@ -47,6 +46,4 @@ def gold_customers(
     """Customer snapshot per day: latest attributes and distinct orders in 1/6/12 months and lifetime."""
     # Built from the previous day's snapshot plus a 12-month window, so a day's cost does not
     # grow with history.
-    window = context.partition_time_window
-    start, end = window.start.date(), (window.end - timedelta(days=1)).date()
-    return to_customers_snapshot(lines, previous, start, end)
+    return to_customers_snapshot(lines, previous, *run_days(context))

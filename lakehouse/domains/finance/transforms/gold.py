@@ -16,8 +16,8 @@ from pyspark.sql import functions as F
 from lakehouse import calendar
 from lakehouse.domains.finance.contracts.upstream import EVENT_PARTITION
 from lakehouse.snapshots import AS_OF_DATE, accumulate
-from lakehouse.versioning import VALID_FROM, VERSION_COLUMNS
-from lakehouse.versioning.as_of import join_as_of, join_as_of_time
+from lakehouse.versioning import VERSION_COLUMNS
+from lakehouse.versioning.as_of import began_in, join_as_of, join_as_of_time
 
 DIM_CUSTOMERS = ("customer_key", "customer_id", "name", "email_masked", "email_hash", "phone_masked", "address")
 DIM_ACCOUNTS = ("account_key", "account_id", "customer_key", "account_type", "opened_at", "balance")
@@ -41,19 +41,15 @@ def dim_dates(spark: SparkSession, first: date, last: date) -> DataFrame:
     )  # fmt: skip
 
 
-def _run_versions(history: DataFrame, first: date, last: date) -> DataFrame:
-    return history.where(F.col(VALID_FROM).between(F.lit(first), F.lit(last)))
-
-
 def dim_customers(customers: DataFrame, first: date, last: date) -> DataFrame:
     """The run's customer versions as dimension rows (masked and hashed contact data only)."""
-    rows = _run_versions(customers, first, last).withColumn("customer_key", stable_key("customer_id"))
+    rows = began_in(customers, first, last).withColumn("customer_key", stable_key("customer_id"))
     return rows.select(*DIM_CUSTOMERS, *VERSION_COLUMNS)
 
 
 def dim_accounts(accounts: DataFrame, first: date, last: date) -> DataFrame:
     """The run's account versions as dimension rows, with their owner's customer_key."""
-    rows = _run_versions(accounts, first, last).select(
+    rows = began_in(accounts, first, last).select(
         "*", stable_key("account_id").alias("account_key"), stable_key("customer_id").alias("customer_key")
     )
     return rows.select(*DIM_ACCOUNTS, *VERSION_COLUMNS)

@@ -23,7 +23,7 @@ from lakehouse.domains.shop.transforms.measures import (
 from lakehouse import calendar
 from lakehouse.snapshots import AS_OF_DATE, accumulate
 from lakehouse.versioning import SEQ, VALID_FROM, VERSION_COLUMNS
-from lakehouse.versioning.as_of import join_as_of_time
+from lakehouse.versioning.as_of import began_in, join_as_of_time
 
 EXCLUDED_STATUSES = ("cancelled", "returned")
 DIM_CUSTOMER = ("customer_key", "customer_id", "email", "email_domain", "full_name", "country", "city")
@@ -59,19 +59,15 @@ def surrogate(id_column: str) -> Column:
     return F.xxhash64(F.col(id_column), F.col(VALID_FROM), F.col(SEQ))
 
 
-def _run_versions(history: DataFrame, first: date, last: date) -> DataFrame:
-    return history.where(F.col(VALID_FROM).between(F.lit(first), F.lit(last)))
-
-
 def dim_customer(customers: DataFrame, first: date, last: date) -> DataFrame:
     """The run's customer versions as dimension rows (`valid_to`, `is_current` are derived on read)."""
-    rows = _run_versions(customers, first, last).withColumn("customer_key", surrogate("customer_id"))
+    rows = began_in(customers, first, last).withColumn("customer_key", surrogate("customer_id"))
     return rows.select(*DIM_CUSTOMER, *VERSION_COLUMNS)
 
 
 def dim_product(products: DataFrame, first: date, last: date) -> DataFrame:
     """The run's product versions with tiers and stock status."""
-    rows = _run_versions(products, first, last).select(
+    rows = began_in(products, first, last).select(
         "*",
         surrogate("product_id").alias("product_key"),
         price_tier(F.col("price")).alias("price_tier"),
