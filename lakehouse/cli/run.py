@@ -107,6 +107,7 @@ class Progress:
     failed_steps: list = field(default_factory=list)  # (step key, message)
     skipped_steps: list = field(default_factory=list)
     failed_checks: dict = field(default_factory=dict)  # "asset check" -> failing count or None
+    run_errors: list = field(default_factory=list)  # errors outside any step (a resource that cannot start)
     _open: bool = False  # a terminal line is being rewritten
 
     def feed(self, entry) -> None:
@@ -121,6 +122,9 @@ class Progress:
                 name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
                 if evaluation.partition is None or name not in self.failed_checks:  # the run's summary wins
                     self.failed_checks[name] = failing.value if failing is not None else None
+            return
+        if kind == T.RESOURCE_INIT_FAILURE:
+            self.run_errors.append(error_message(getattr(event.event_specific_data, "error", None)))
             return
         if step is None:
             return
@@ -181,7 +185,11 @@ class Progress:
 
 def failure_message(event) -> str:
     """A failed step's error in one line: the user code's exception, not Dagster's wrapper around it."""
-    error = getattr(event.step_failure_data, "error", None)
+    return error_message(getattr(event.step_failure_data, "error", None))
+
+
+def error_message(error) -> str:
+    """A recorded error (SerializableErrorInfo) in one line, unwrapped from Dagster's exceptions."""
     if error is None:
         return "(no error recorded)"
     while error.cause is not None and error.cls_name and error.cls_name.startswith("Dagster"):
@@ -212,7 +220,7 @@ def launch(instance, domain: str, batch: Batch, keys: tuple[str, str] | None, lo
     ]  # fmt: skip
     if keys:
         command += ["--partition-range", f"{keys[0]}...{keys[1]}"]
-    kinds = {T.STEP_START, T.STEP_SUCCESS, T.STEP_FAILURE, T.STEP_SKIPPED, T.ASSET_CHECK_EVALUATION}
+    kinds = {T.STEP_START, T.STEP_SUCCESS, T.STEP_FAILURE, T.STEP_SKIPPED, T.ASSET_CHECK_EVALUATION, T.RESOURCE_INIT_FAILURE}
     launched = datetime.now(timezone.utc) - timedelta(seconds=5)  # created_after, with room for clock rounding
     with log.open("a") as handle:
         handle.write(f"\n==> {progress.prefix}: {' '.join(command)}\n")
@@ -299,7 +307,8 @@ def _outcome(instance, progress: Progress, run_id: str | None, code: int, log: P
         return Outcome(None, False, (f"dagster exited with code {code} before starting a run",))
     run = instance.get_run_by_id(run_id)
     status = run.status if run else None
-    problems = [f"failed step {step}: {message}" for step, message in progress.failed_steps]
+    problems = [f"resources could not start: {message}" for message in progress.run_errors]
+    problems += [f"failed step {step}: {message}" for step, message in progress.failed_steps]
     for name, failing in sorted(progress.failed_checks.items()):
         problems.append(f"blocking check failed: {name}" + (f" ({failing} failing)" if failing is not None else ""))
     ok = code == 0 and status == DagsterRunStatus.SUCCESS and not problems

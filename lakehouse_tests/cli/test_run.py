@@ -124,6 +124,12 @@ def test_progress_lines_from_step_events():
         event = SimpleNamespace(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, event_specific_data=evaluation)
         progress.feed(SimpleNamespace(dagster_event=event, step_key="sales", timestamp=80.0))
     assert progress.failed_checks == {"gold/shop/sales ERROR_True": 3}
+    # A resource that cannot start fails the run outside any step: its error is kept, unwrapped.
+    cause = SimpleNamespace(cls_name="Failure", message="dagster._core.definitions.events.Failure: LAKEHOUSE_PII_KEY is not set", cause=None)
+    wrapper = SimpleNamespace(cls_name="DagsterResourceFunctionError", message="Error executing resource_fn", cause=cause)
+    event = SimpleNamespace(event_type=DagsterEventType.RESOURCE_INIT_FAILURE, event_specific_data=SimpleNamespace(error=wrapper))
+    progress.feed(SimpleNamespace(dagster_event=event, step_key=None, timestamp=81.0))
+    assert progress.run_errors == ["Failure: LAKEHOUSE_PII_KEY is not set"]
 
 
 def test_errors_before_anything_runs(tmp_path, monkeypatch, capsys):
