@@ -29,6 +29,7 @@ BENCH_ARGS ?=
 RAINFOREST_BENCH_ARGS ?=
 SALES_BENCH_ARGS ?=
 SHOP_BENCH_ARGS ?=
+FINANCE_BENCH_ARGS ?=
 RUN_ENV = LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" LAKEHOUSE_HOME="$(LAKEHOUSE_HOME)" DAGSTER_HOME="$(DAGSTER_HOME)" DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true
 
 help:
@@ -38,8 +39,8 @@ help:
 	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
 	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py),"
-	@echo "                 shop (bench/shop.py) (BENCH_ARGS, RAINFOREST_BENCH_ARGS, SALES_BENCH_ARGS and SHOP_BENCH_ARGS"
-	@echo "                 pass flags; see each script's --help)"
+	@echo "                 shop (bench/shop.py), finance (bench/finance.py) (BENCH_ARGS, RAINFOREST_BENCH_ARGS, SALES_BENCH_ARGS,"
+	@echo "                 SHOP_BENCH_ARGS and FINANCE_BENCH_ARGS pass flags; see each script's --help)"
 	@echo "make bench-quick the benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
 	@echo "make clean       remove data/, .dagster/, bench/out/"
 	@echo "make distclean   clean, and remove .venv/ and .jars/"
@@ -105,6 +106,7 @@ bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py $(RAINFOREST_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py $(SALES_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py $(SHOP_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/finance.py $(FINANCE_BENCH_ARGS)
 
 # Superstore and rainforest on tiny data and "years" of 31 days (enough for a versioned table's first
 # checkpoint), each script against one warm local Spark Connect server (--spark-server): a check
@@ -112,8 +114,10 @@ bench: venv jars
 # this size it is its incremental scenario's first year again (same baseline, same backfill),
 # whose row comparison and storage figures are printed instead. Sales runs 30 small files. Shop's
 # 31-day "year" is January: its full run and first backfill end on a month's last day, so they go
-# through `lakehouse run shop` with its monthly run. The flags come first, so BENCH_ARGS /
-# RAINFOREST_BENCH_ARGS / SALES_BENCH_ARGS / SHOP_BENCH_ARGS add to them (e.g. --skip-incremental).
+# through `lakehouse run shop` with its monthly run. Finance's is January too, at 40 customers; its
+# history is two 31-day "years" at the sample data's density. The flags come first, so BENCH_ARGS /
+# RAINFOREST_BENCH_ARGS / SALES_BENCH_ARGS / SHOP_BENCH_ARGS / FINANCE_BENCH_ARGS add to them
+# (e.g. --skip-incremental).
 bench-quick: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py \
 	  --scale 2 --days 31 --history-years 2 --repeats 1 --spark-server $(BENCH_ARGS)
@@ -123,6 +127,8 @@ bench-quick: venv jars
 	  --files 30 --small-files 6 --rows-per-file 20 $(SALES_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py \
 	  --scale 0.5 --days 31 --density 0.5 --history-years 2 --spark-server $(SHOP_BENCH_ARGS)
+	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/finance.py \
+	  --scale 2 --days 31 --density 1 --history-years 2 --spark-server $(FINANCE_BENCH_ARGS)
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

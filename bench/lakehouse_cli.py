@@ -5,24 +5,28 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from measure import Measured, progress, run_measured, tail
+from measure import Measured, environment, print_environment, progress, run_fields, run_measured, tail
 from spark_events import Job, event_log_conf, read_jobs, time_split
 
 from lakehouse.domains.superstore.contracts import keys
 from lakehouse.instance import write_instance_config
+from lakehouse.pii import KEY_VARIABLE as PII_KEY_VARIABLE
 
 REPO = Path(__file__).resolve().parent.parent
 GROUP = "superstore"
@@ -31,6 +35,11 @@ FIRST_PARTITION = date(2015, 1, 1)  # superstore's partitions definition starts 
 # so a developer's shell (S3 storage, a cluster) cannot leak into the benchmark.
 KEPT_VARIABLES = ("LAKEHOUSE_SPARK_JARS", "LAKEHOUSE_SPARK_CONF")
 STEPS_SHOWN = 12  # the slowest steps printed per run (the JSON line has them all)
+HEARTBEAT_SECONDS = 60  # a progress line this often while one subprocess runs (a year's run takes many minutes)
+# The keyed hashes' secret for domains that hash PII: the caller's LAKEHOUSE_PII_KEY is dropped with
+# every other LAKEHOUSE_* variable (never a real secret in a benchmark), and any key hashes alike.
+# One per benchmark process, so every run of it hashes the same customer to the same value.
+BENCH_PII_KEY = secrets.token_hex(32)
 # Each domain's no-orchestration baseline script under bench/ (the same transforms in plain PySpark).
 BASELINES = {"superstore": "baseline.py", "rainforest": "rainforest_baseline.py"}
 # Table folders under the warehouse (and the baseline's output), as the IO manager lays them out.
@@ -48,6 +57,7 @@ class Domain:
     group: str
     first_partition: date
     tables: tuple[str, ...]
+    pii: bool = False  # its runs need LAKEHOUSE_PII_KEY (the package exposes PII_RESOURCE)
 
 
 SUPERSTORE = Domain(GROUP, FIRST_PARTITION, TABLES)
@@ -67,7 +77,7 @@ def load_domain(name: str) -> Domain:
         asset.partitions_def.start.date() for asset in package.defs.assets
         if getattr(getattr(asset, "partitions_def", None), "start", None) is not None
     )  # fmt: skip
-    return Domain(domain_keys.GROUP, first, tables)
+    return Domain(domain_keys.GROUP, first, tables, hasattr(package, "PII_RESOURCE"))
 
 
 class BenchFailure(Exception):
@@ -181,6 +191,8 @@ class Scenario:
         )
         if self.spark.target:
             env["LAKEHOUSE_SPARK_REMOTE" if self.spark.remote else "LAKEHOUSE_SPARK_MASTER"] = self.spark.target
+        if self.domain.pii:
+            env[PII_KEY_VARIABLE] = BENCH_PII_KEY
         return env
 
     def spark_events(self, name: str) -> Path:
@@ -199,7 +211,8 @@ class Scenario:
             env["LAKEHOUSE_SPARK_CONF"] = ",".join(
                 filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(self.spark_events(name))])
             )
-        measured = run_measured(name, command, env, self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout)
+        measured = run_measured(name, command, env, self.logs / f"{name}.log", cwd=REPO, timeout=self.timeout,
+                                heartbeat=HEARTBEAT_SECONDS)
         self.runs.append(measured)
         if not measured.ok:
             why = f"timed out after {self.timeout:.0f} s" if measured.timed_out else f"exit {measured.returncode}"
@@ -319,6 +332,22 @@ def cli_runs(log: Path) -> tuple[list[dict], list[str]]:
     return runs, [f"{kind}: {why}" for kind, why in _CLI_NOT_RUN.findall(text)]
 
 
+def command_runs(breakdown: dict | None, measured: Measured) -> list[dict]:
+    """The runs of one `lakehouse run` command: from the Dagster instance, else as the command printed them."""
+    if breakdown and breakdown.get("runs"):
+        return breakdown["runs"]
+    return cli_runs(measured.log)[0]
+
+
+def runs_text(runs: list[dict]) -> str:
+    """'daily 2025-01-01...2025-01-01 (12.3 s) + monthly ...': the Dagster runs of one command."""
+    def seconds(run: dict) -> str:
+        exact = run.get("run_seconds")
+        return f"{exact:.1f} s" if exact is not None else f"{run['printed_seconds']} s as printed"
+
+    return " + ".join(f"{run.get('partitioning') or '?'} {run.get('partitions') or '?'} ({seconds(run)})" for run in runs) or "no run"
+
+
 @dataclass
 class NewDays:
     """What `time_new_days` measured: the timed runs of each new day and the untimed backfills."""
@@ -398,6 +427,23 @@ def new_days_fields(measured: NewDays, short_day: date, long_day: date, years: t
         "incremental_one_warehouse": True,
         "incremental_time_split": measured.splits,
     }
+
+
+def timed_days(
+    scenario: Scenario, measured: NewDays, short_day: date, long_day: date, batches: Sequence[RunBatch]
+) -> tuple[dict, dict]:
+    """What `time_new_days` timed, run by run: each timed day's last command (its Dagster runs, the
+    partitionings it left out, its steps' seconds), and the steps slower after the long history than
+    after the short one (seconds more, most first)."""
+    timed = {}
+    for day, runs in ((short_day, measured.short), (long_day, measured.long)):
+        breakdown = measured.breakdowns[1] if day == short_day else cli_breakdown(scenario, runs[-1], batches)
+        timed[day.isoformat()] = {"runs": command_runs(breakdown, runs[-1]), "not_run": cli_runs(runs[-1].log)[1],
+                                  "steps": (breakdown or {}).get("steps")}  # fmt: skip
+    long_steps, short_steps = timed[long_day.isoformat()]["steps"] or {}, timed[short_day.isoformat()]["steps"] or {}
+    growth = {step: round(long_steps[step] - took, 2) for step, took in short_steps.items()
+              if took is not None and long_steps.get(step) is not None}  # fmt: skip
+    return timed, dict(sorted(((k, v) for k, v in growth.items() if v > 0), key=lambda kv: -kv[1]))
 
 
 def new_day(first: date, years: int, days_per_year: int | None) -> date:
@@ -666,3 +712,66 @@ def print_breakdown(name: str, wall: float, breakdown: dict | None) -> None:
               + ", ".join(f"{key} {value:.1f}" for key, value in split.items()))
     for step, seconds in sorted(breakdown["steps"].items(), key=lambda kv: -(kv[1] or 0))[:STEPS_SHOWN]:
         print(f"    {step:<70}{seconds if seconds is not None else '-':>8}")
+
+
+# A figure of a domain benchmark: (args, spark, domain, its `lakehouse run` batches, scratch, scenarios) -> JSON fields.
+Figure = Callable[[argparse.Namespace, Spark, Domain, list[RunBatch], Path, list[Scenario]], dict]
+
+
+def domain_bench(
+    args: argparse.Namespace, group: str, full: Figure, incremental: Figure,
+    print_summary: Callable[[dict, argparse.Namespace], None], budget: float, goals: dict,
+    history_years: tuple[int, int],
+) -> int:
+    """The main of a benchmark of one domain through `lakehouse run` (shop, finance); its exit code.
+
+    The environment, the domain and the runs `lakehouse run <group>` makes; the full figure, then the
+    incremental one (each unless --skip-...), in one Spark set-up (`spark_for_runs`) under a scratch
+    folder bench/out/<UTC timestamp>-<group>/ (or --out); their data dropped unless --keep-data; the
+    summary, then ONE JSON line: every figure plus `goals`, or on failure `ok: false` and why.
+    `history_years` is (default long, short) history for `choose_history_years`.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = (args.out or REPO / "bench" / "out" / f"{stamp}-{group}").absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+
+    env = environment(REPO)
+    print_environment(env, args.spark_master, out, args.spark_server)
+    domain = load_domain(group)
+    print(f"  {'domain':<22}{domain.group}: partitions from {domain.first_partition}, "
+          f"{len(domain.tables)} tables", flush=True)
+
+    # Daily partitions end yesterday: a calendar history must too, or its backfill fails late.
+    failed = choose_history_years(args, domain.first_partition, *history_years)
+    if failed:
+        print(json.dumps({"ok": False, "domain": domain.group, **failed, "git_commit": env["git_commit"]}))
+        return 2
+    batches = run_batches(domain.group)
+    print(f"  {'lakehouse run ' + group:<22}" + ", then ".join(f"{b.label} run ({len(b.keys)} assets)" for b in batches),
+          flush=True)
+    result: dict = {"ok": False, "domain": domain.group}
+    scenarios: list[Scenario] = []
+    try:
+        with spark_for_runs(args, out) as spark:
+            if not args.skip_full:
+                result.update(full(args, spark, domain, batches, out, scenarios))
+            if not args.skip_incremental:
+                result.update(incremental(args, spark, domain, batches, out, scenarios))
+    except BenchFailure as error:
+        print_failure(error)
+        print(json.dumps({"ok": False, "domain": domain.group, "error": str(error), "git_commit": env["git_commit"]}))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        return 130
+    finally:
+        if not args.keep_data:
+            for scenario in scenarios:
+                scenario.drop_data()
+
+    total = time.perf_counter() - began
+    result.update(run_fields(env, args.spark_master, out, total, budget, args.spark_server), **goals)
+    print_summary(result, args)
+    print(json.dumps(result, default=str), flush=True)
+    return 0

@@ -82,9 +82,14 @@ class Measured:
 
 
 def run_measured(
-    name: str, command: list[str], env: dict[str, str], log: Path, cwd: Path, timeout: float
+    name: str, command: list[str], env: dict[str, str], log: Path, cwd: Path, timeout: float,
+    heartbeat: float | None = None,
 ) -> Measured:
-    """Run `command` with stdout+stderr to `log`; wall time from spawn to exit, peak tree RSS."""
+    """Run `command` with stdout+stderr to `log`; wall time from spawn to exit, peak tree RSS.
+
+    With `heartbeat`, a progress line every `heartbeat` seconds while it runs: its time so far and
+    its log's last line (`lakehouse run` prints one per step, so a long run shows how far it is).
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     timed_out = False
     with log.open("w") as handle:
@@ -98,7 +103,8 @@ def run_measured(
         sampler = TreeSampler(proc.pid)
         sampler.start()
         try:
-            returncode = proc.wait(timeout=timeout)
+            returncode = _wait(proc, began, timeout, heartbeat, lambda so_far: progress(
+                f"{name}: running for {so_far:.0f} s; log: {_last_line(log)}"))
         except subprocess.TimeoutExpired:
             timed_out = True
             _kill_group(proc)
@@ -111,6 +117,25 @@ def run_measured(
             seconds = time.perf_counter() - began
             sampler.stop()
     return Measured(name, seconds, sampler.peak_bytes / 2**20, returncode, log, timed_out, started)
+
+
+def _wait(proc: subprocess.Popen, began: float, timeout: float, heartbeat: float | None, say) -> int:
+    """`proc.wait(timeout)` counted from `began`, calling `say(seconds so far)` every `heartbeat` seconds meanwhile."""
+    deadline = began + timeout
+    while True:
+        left = deadline - time.perf_counter()
+        try:
+            return proc.wait(timeout=max(0.0, min(left, heartbeat or left)))
+        except subprocess.TimeoutExpired:
+            if time.perf_counter() >= deadline:
+                raise
+            say(time.perf_counter() - began)
+
+
+def _last_line(log: Path, width: int = 160) -> str:
+    """The log's last non-blank line, cut to `width` characters."""
+    line = tail(log, 1).strip()
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

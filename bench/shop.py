@@ -43,39 +43,33 @@ log and exits non-zero without any figure.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import sys
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 from lakehouse_cli import (
-    REPO,
-    BenchFailure,
     Domain,
     RunBatch,
     Scenario,
     Spark,
     add_run_arguments,
     check_run_arguments,
-    choose_history_years,
     cli_breakdown,
     cli_runs,
+    command_runs,
     csv_rows,
-    load_domain,
+    domain_bench,
     new_day,
     new_days_fields,
     print_breakdown,
-    print_failure,
     ratio,
     rows_on,
-    run_batches,
-    spark_for_runs,
+    runs_text,
     time_new_days,
+    timed_days,
 )
-from measure import Measured, environment, print_environment, print_footer, progress, run_fields, verdict
+from measure import Measured, print_footer, progress, verdict
 
 INCREMENTAL_GOAL = 1.25
 YEAR_END = date(2024, 12, 31)  # the full scenario's last day (the generator's default range ends here)
@@ -116,22 +110,6 @@ def entity_rows(landing: Path) -> dict[str, int]:
 def orders_on(landing: Path, day: date) -> int:
     """Orders dated `day` in the landing (its month's export)."""
     return rows_on(sorted((landing / "orders").glob(f"orders_{day:%Y-%m}.csv")), "order_date", day)
-
-
-def runs_text(runs: list[dict]) -> str:
-    """'daily 2025-01-01...2025-01-01 (12.3 s) + monthly ...': the Dagster runs of one command."""
-    def seconds(run: dict) -> str:
-        exact = run.get("run_seconds")
-        return f"{exact:.1f} s" if exact is not None else f"{run['printed_seconds']} s as printed"
-
-    return " + ".join(f"{run.get('partitioning') or '?'} {run.get('partitions') or '?'} ({seconds(run)})" for run in runs) or "no run"
-
-
-def command_runs(breakdown: dict | None, measured: Measured) -> list[dict]:
-    """The runs of one `lakehouse run` command: from the Dagster instance, else as the command printed them."""
-    if breakdown and breakdown.get("runs"):
-        return breakdown["runs"]
-    return cli_runs(measured.log)[0]
 
 
 def days_runner(scenario: Scenario, batches: list[RunBatch]) -> Callable[[str, date, date | None], Measured]:
@@ -224,14 +202,7 @@ def incremental(args, spark: Spark, domain: Domain, batches: list[RunBatch], out
     measured = time_new_days(scenario, first, short_day, long_day, args.repeats, run=days_runner(scenario, batches),
                              breakdown=lambda scenario, run: cli_breakdown(scenario, run, batches))
     fields = new_days_fields(measured, short_day, long_day, (args.history_years, SHORT_HISTORY_YEARS))
-    timed = {}  # each timed day's last run: its Dagster run(s), as the instance has them
-    for day, runs in ((short_day, measured.short), (long_day, measured.long)):
-        breakdown = measured.breakdowns[1] if day == short_day else cli_breakdown(scenario, runs[-1], batches)
-        timed[day.isoformat()] = {"runs": command_runs(breakdown, runs[-1]), "not_run": cli_runs(runs[-1].log)[1],
-                                  "steps": (breakdown or {}).get("steps")}  # fmt: skip
-    long_steps, short_steps = timed[long_day.isoformat()]["steps"] or {}, timed[short_day.isoformat()]["steps"] or {}
-    growth = {step: round(long_steps[step] - took, 2) for step, took in short_steps.items()
-              if took is not None and long_steps.get(step) is not None}  # fmt: skip
+    timed, growth = timed_days(scenario, measured, short_day, long_day, batches)
     by_kind = {}  # partitioning -> (long seconds, short seconds) of each timed day's run of it
     for kind in {run["partitioning"] for t in timed.values() for run in t["runs"]}:
         seconds = [next((r.get("run_seconds") for r in timed[d.isoformat()]["runs"] if r["partitioning"] == kind), None)
@@ -245,7 +216,7 @@ def incremental(args, spark: Spark, domain: Domain, batches: list[RunBatch], out
         "shop_incremental_timed_runs": timed,
         "shop_incremental_timed": "the daily run of `lakehouse run shop --from D --to D` alone, as the command launches "
                                   "it and runs it on D+1 (D's month not over: no monthly run)",
-        "shop_incremental_step_growth_seconds": dict(sorted(((k, v) for k, v in growth.items() if v > 0), key=lambda kv: -kv[1])),
+        "shop_incremental_step_growth_seconds": growth,
         "incremental_density": args.density,
         "incremental_scale": round(scale, 4),
         "incremental_days_per_year": args.days or "calendar",
@@ -290,49 +261,8 @@ def print_summary(result: dict, args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = (args.out or REPO / "bench" / "out" / f"{stamp}-shop").absolute()
-    out.mkdir(parents=True, exist_ok=True)
-    began = time.perf_counter()
-
-    env = environment(REPO)
-    print_environment(env, args.spark_master, out, args.spark_server)
-    domain = load_domain("shop")
-    print(f"  {'domain':<22}{domain.group}: partitions from {domain.first_partition}, "
-          f"{len(domain.tables)} tables", flush=True)
-
-    failed = choose_history_years(args, domain.first_partition, LONG_HISTORY_YEARS, SHORT_HISTORY_YEARS)
-    if failed:
-        print(json.dumps({"ok": False, "domain": domain.group, **failed, "git_commit": env["git_commit"]}))
-        return 2
-    batches = run_batches(domain.group)
-    print(f"  {'lakehouse run shop':<22}" + ", then ".join(f"{b.label} run ({len(b.keys)} assets)" for b in batches), flush=True)
-    result: dict = {"ok": False, "domain": domain.group}
-    scenarios: list[Scenario] = []
-    try:
-        with spark_for_runs(args, out) as spark:
-            if not args.skip_full:
-                result.update(full_year(args, spark, domain, batches, out, scenarios))
-            if not args.skip_incremental:
-                result.update(incremental(args, spark, domain, batches, out, scenarios))
-    except BenchFailure as error:
-        print_failure(error)
-        print(json.dumps({"ok": False, "domain": domain.group, "error": str(error), "git_commit": env["git_commit"]}))
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", flush=True)
-        return 130
-    finally:
-        if not args.keep_data:
-            for scenario in scenarios:
-                scenario.drop_data()
-
-    total = time.perf_counter() - began
-    result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS, args.spark_server),
-                  incremental_goal=INCREMENTAL_GOAL)
-    print_summary(result, args)
-    print(json.dumps(result, default=str), flush=True)
-    return 0
+    return domain_bench(args, "shop", full_year, incremental, print_summary, BUDGET_SECONDS,
+                        {"incremental_goal": INCREMENTAL_GOAL}, (LONG_HISTORY_YEARS, SHORT_HISTORY_YEARS))
 
 
 if __name__ == "__main__":
