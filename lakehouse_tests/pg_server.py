@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 USER = "lakehouse"
+TRUSTED_USER = "laptop"  # a role the server lets in without a password (trust), as on many laptops
 PASSWORD = secrets.token_urlsafe(16)  # made per test run: the server lives on loopback only
 DATABASE = "app"
 
@@ -67,6 +68,8 @@ class PostgresServer:
             _binary("initdb"), "-D", str(data), "-U", USER, f"--pwfile={pwfile}",
             "--auth=scram-sha-256", "--encoding=UTF8", "--no-sync",
         )  # fmt: skip
+        hba = data / "pg_hba.conf"  # first match wins: the trusted role's line goes first
+        hba.write_text(f"host all {TRUSTED_USER} 127.0.0.1/32 trust\n" + hba.read_text())
         self.port = _free_port()
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.folder}' "
@@ -84,6 +87,7 @@ class PostgresServer:
             try:
                 with psycopg.connect(self.url(database="postgres"), autocommit=True) as conn:
                     conn.execute(f"CREATE DATABASE {DATABASE}")
+                    conn.execute(f"CREATE ROLE {TRUSTED_USER} LOGIN")
                 return
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:

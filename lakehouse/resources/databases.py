@@ -63,6 +63,16 @@ class Database:
         return "org.mariadb.jdbc.Driver" if self.dialect == "mysql" else "org.postgresql.Driver"
 
     @property
+    def driver_jar(self) -> str:
+        """Where Debian puts the JDBC driver (packages libmariadb-java, libpostgresql-jdbc-java)."""
+        return "/usr/share/java/mariadb-java-client.jar" if self.dialect == "mysql" else "/usr/share/java/postgresql.jar"
+
+    @property
+    def jdbc_credentials(self) -> dict[str, str]:
+        """Spark JDBC options `user` and, when there is one, `password` (none: the server's trust or .pgpass decides)."""
+        return {"user": self.user, **({"password": self.password} if self.password else {})}
+
+    @property
     def utc_session(self) -> str:
         """The statement that makes the session's timestamps UTC."""
         return "SET time_zone = '+00:00'" if self.dialect == "mysql" else "SET TIME ZONE 'UTC'"
@@ -83,11 +93,11 @@ class Database:
         if self.dialect == "mysql":
             import pymysql
 
-            return pymysql.connect(host=self.host, port=self.port, user=self.user, password=self.password,
+            return pymysql.connect(host=self.host, port=self.port, user=self.user, password=self.password or "",
                                    database=self.database, autocommit=False, connect_timeout=10)  # fmt: skip
         import psycopg
 
-        return psycopg.connect(host=self.host, port=self.port, user=self.user, password=self.password,
+        return psycopg.connect(host=self.host, port=self.port, user=self.user, password=self.password or None,
                                dbname=self.database, connect_timeout=10)  # fmt: skip
 
 
@@ -108,14 +118,10 @@ def parse(url: str, password: str | None = None, setting: str = "the database UR
         raise bad_url
     if not database or "/" in database or parts.query or parts.fragment:
         raise bad_url
-    secret = unquote(parts.password) if parts.password is not None else password
-    user = unquote(parts.username)
-    if not secret:
-        raise SourceError(
-            f"no password for {_LABELS[dialect]} user '{user}': put it in {setting} "
-            f"({parts.scheme}://user:password@host/db)" + (" or set PGPASSWORD" if dialect == "postgresql" else "")
-        )
-    return Database(dialect, user, secret, parts.hostname, port, database)
+    # No password at all is allowed: a server with trust authentication (common on a laptop) or
+    # a ~/.pgpass needs none, and one that does need it says so when we connect.
+    secret = unquote(parts.password) if parts.password is not None else (password or "")
+    return Database(dialect, unquote(parts.username), secret, parts.hostname, port, database)
 
 
 def replace_partitions(
@@ -130,7 +136,7 @@ def replace_partitions(
     (
         frame.write.format("jdbc")
         .option("url", target.jdbc_url).option("driver", target.driver)
-        .option("user", target.user).option("password", target.password)
+        .options(**target.jdbc_credentials)
         .option("dbtable", target.table(schema, staging))
         .mode("overwrite").save()
     )  # fmt: skip

@@ -86,8 +86,7 @@ class JdbcTables(TableSource):
             spark.read.format("jdbc")
             .option("url", target.jdbc_url)
             .option("driver", target.driver)
-            .option("user", target.user)
-            .option("password", target.password)
+            .options(**target.jdbc_credentials)
             .option("query", sql)
             # Driver properties: an unreachable server fails in seconds; a stuck query after 10 min.
             .option("connectTimeout", timeout)
@@ -106,7 +105,8 @@ class JdbcTables(TableSource):
     def _explain(self, error: Exception, target: Database, table: str) -> SourceError:
         states, text = _causes(error)
         # The driver never echoes a password; scrub anyway (as a whole word, so "p" spares "postgresql").
-        text = re.sub(rf"(?<!\w){re.escape(target.password)}(?!\w)", "***", text)
+        if target.password:
+            text = re.sub(rf"(?<!\w){re.escape(target.password)}(?!\w)", "***", text)
         where, check = target.where, f"check {self.setting}"
         hint = f"; {self.hint}" if self.hint else ""
 
@@ -114,6 +114,17 @@ class JdbcTables(TableSource):
             return any(state.startswith(prefixes) for state in states)
 
         name, lowered = target.label, text.lower()
+        if "classnotfoundexception" in lowered and target.driver.lower() in lowered:
+            return SourceError(
+                f"the {name} JDBC driver {target.driver} is not on Spark's classpath: set LAKEHOUSE_SPARK_JARS to its "
+                f"jar (Debian: {target.driver_jar}; `make jars` links it into .jars/ when present) or, with Maven "
+                f"access, LAKEHOUSE_SPARK_PACKAGES (e.g. org.postgresql:postgresql:42.7.4)"
+            )
+        if "no password was provided" in lowered:  # the URL had none, and the server does not trust this user
+            return SourceError(
+                f"{name} at {where} asks user '{target.user}' for a password and none was given: put it in "
+                f"{self.setting}" + (" or PGPASSWORD" if target.dialect == "postgresql" else "")
+            )
         if has_state(AUTH_STATES) or "password authentication failed" in text or "access denied" in lowered:
             return SourceError(
                 f"{name} at {where} refused user '{target.user}': wrong password or not allowed; "

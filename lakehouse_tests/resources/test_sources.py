@@ -21,7 +21,7 @@ from pyspark.sql.types import (
 from lakehouse.resources.jdbc import JdbcTables
 from lakehouse.resources.landing import LandingError
 from lakehouse.resources.sources import CsvTables, SourceError
-from lakehouse_tests.pg_server import PASSWORD
+from lakehouse_tests.pg_server import PASSWORD, TRUSTED_USER
 
 SCHEMA = StructType(
     [
@@ -166,13 +166,31 @@ def test_jdbc_password_from_the_password_field(spark, pg):
     assert PASSWORD not in repr(jdbc(pg.url())) and PASSWORD not in jdbc(pg.url()).describe()
 
 
-def test_jdbc_without_any_password_names_the_setting(spark, pg):
+def test_jdbc_without_a_password_connects_where_trusted_and_names_the_setting_where_not(spark, pg):
+    with psycopg.connect(pg.url(), autocommit=True) as conn:
+        conn.execute(f"GRANT USAGE ON SCHEMA src_test TO {TRUSTED_USER}")
+        conn.execute(f"GRANT SELECT ON src_test.events TO {TRUSTED_USER}")
+    trusted = jdbc(f"postgresql://{TRUSTED_USER}@127.0.0.1:{pg.port}/app")  # no password anywhere
+    assert trusted.read(spark, "events", SCHEMA, "happened_ts", START, END).count() == 3
     with pytest.raises(SourceError) as caught:
         jdbc(pg.url(password=None)).read(spark, "events", SCHEMA)
-    assert SETTING in str(caught.value) and "PGPASSWORD" in str(caught.value)
+    assert str(caught.value) == (
+        f"PostgreSQL at 127.0.0.1:{pg.port}/app asks user 'lakehouse' for a password and none was given: "
+        f"put it in {SETTING} or PGPASSWORD"
+    )
     assert caught.value.transient is False
-    with pytest.raises(SourceError, match=SETTING):
-        jdbc("mysql://nobody@host/db").read(spark, "events", SCHEMA)
+
+
+def test_jdbc_driver_missing_from_the_classpath_says_which_variable_provides_it():
+    source = jdbc("postgresql://app@db.example:5432/shop")
+    missing = Exception("java.lang.ClassNotFoundException: org.postgresql.Driver")  # what Spark raises without the jar
+    error = source._explain(missing, source._target(), "events")
+    assert str(error) == (
+        "the PostgreSQL JDBC driver org.postgresql.Driver is not on Spark's classpath: set LAKEHOUSE_SPARK_JARS to its "
+        "jar (Debian: /usr/share/java/postgresql.jar; `make jars` links it into .jars/ when present) or, with Maven "
+        "access, LAKEHOUSE_SPARK_PACKAGES (e.g. org.postgresql:postgresql:42.7.4)"
+    )
+    assert error.transient is False
 
 
 def test_jdbc_wrong_password_fails_fast_and_permanently(spark, pg):
