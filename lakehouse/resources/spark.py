@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
+from dagster import Failure
 from dagster_pyspark import LazyPySparkResource
 from dagster_pyspark.resources import spark_session_from_config
 
@@ -99,4 +102,18 @@ class SparkResource(LazyPySparkResource):
             )
             conf["spark.hadoop.fs.s3a.access.key"] = self.s3_access_key_id
             conf["spark.hadoop.fs.s3a.secret.key"] = self.s3_secret_access_key
+        if "spark.remote" not in conf:  # the driver JVM runs here (Spark Connect: on the server)
+            require_java()
         self._spark_session = spark_session_from_config(conf)
+
+
+def require_java() -> None:
+    """Fail with what to install when no `java` can start Spark's driver (else: a bare JAVA_GATEWAY_EXITED per step)."""
+    home = os.environ.get("JAVA_HOME")
+    found = os.path.isfile(os.path.join(home, "bin", "java")) if home else shutil.which("java") is not None
+    if not found:
+        where = f"JAVA_HOME={home} has no bin/java" if home else "no `java` on PATH"
+        raise Failure(
+            description=f"Spark needs Java 17 and finds none ({where}): install it (Debian/Ubuntu: "
+            "`apt-get install openjdk-17-jre-headless`) or set JAVA_HOME to a Java 17 installation"
+        )
