@@ -24,6 +24,7 @@ CLASS_ARCHIVE := $(JARS_DIR)/spark-classes.jsa
 
 LAKEHOUSE_HOME ?= $(CURDIR)/data
 DAGSTER_HOME ?= $(CURDIR)/.dagster
+UI_PORT ?= 3000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 RAINFOREST_BENCH_ARGS ?=
@@ -37,7 +38,7 @@ help:
 	@echo "make jars        provision offline Spark jars (s3a, JDBC) and the driver class archive into .jars/"
 	@echo "make demo        run the end-to-end demo (LAKEHOUSE_HOME=$(LAKEHOUSE_HOME))"
 	@echo "make test        run the test suite (PYTEST_ARGS='-k ...' to filter)"
-	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000"
+	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000 (UI_PORT=... for another port)"
 	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py),"
 	@echo "                 shop (bench/shop.py), finance (bench/finance.py) (BENCH_ARGS, RAINFOREST_BENCH_ARGS, SALES_BENCH_ARGS,"
 	@echo "                 SHOP_BENCH_ARGS and FINANCE_BENCH_ARGS pass flags; see each script's --help)"
@@ -97,9 +98,12 @@ demo: venv jars
 test: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) -m pytest lakehouse_tests $(PYTEST_ARGS)
 
+# dagster dev keeps running when its webserver cannot bind (the error scrolls past): check first.
 ui: venv jars
+	@$(PY) -c "import socket, sys; taken = socket.socket().connect_ex(('127.0.0.1', $(UI_PORT))) == 0; \
+	sys.exit('error: port $(UI_PORT) is in use (another make ui or dagster dev?): stop it, or run make ui UI_PORT=3001' if taken else 0)"
 	$(PY) -m lakehouse.instance "$(DAGSTER_HOME)"
-	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml
+	$(RUN_ENV) $(VENV)/bin/dagster dev -w workspace.yaml -p $(UI_PORT)
 
 bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py $(BENCH_ARGS)
