@@ -23,15 +23,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from lakehouse.datagen.finance import FAULTS, generate
 from lakehouse.definitions import build_definitions, build_resources
 from lakehouse.pii import KEY_VARIABLE  # the variable's name only: the oracle hashes on its own
 from lakehouse.settings import Settings
+from lakehouse_tests.domains.warehouse import read_table, run_range, text
 from lakehouse_tests.conftest import materialize_range
 
 KEY = "finance-test-key-not-a-secret"  # the fixed test key of the keyed hashes
@@ -69,30 +68,12 @@ VERSION = ("valid_from_ts", "version_in_day", "is_deleted", "valid_from")
 
 def run(defs, instance, first: date, last: date):
     """One in-process run of finance_daily over first..last (a single-run backfill)."""
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(), ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}
-    return defs.resolve_job_def("finance_daily").execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    return run_range(defs, instance, "finance_daily", first.isoformat(), last.isoformat())
 
 
 def table(home: Path, key: str) -> list[dict]:
-    """Every committed row of a table as Python values (its Hive partition column included; files under
-    `_`/`.` folders are not the table's), in a fixed order. pyarrow: no Spark job."""
-    folder = home / "warehouse" / key
-    fields = json.loads((folder / "_schema.json").read_text())["fields"]
-    rows = []
-    for path in sorted(folder.rglob("*.parquet")):
-        parts = path.relative_to(folder).parts[:-1]
-        if any(part.startswith(("_", ".")) for part in parts):
-            continue
-        partition = {name: date.fromisoformat(value) for name, value in (part.split("=", 1) for part in parts)}
-        for row in pq.read_table(path, coerce_int96_timestamp_unit="us").to_pylist():
-            row.update(partition)
-            rows.append({f["name"]: _naive(row[f["name"]]) for f in fields})
-    return sorted(rows, key=repr)
-
-
-def _naive(value):
-    """A UTC timestamp as Spark's collect() gives it in a UTC session: naive."""
-    return value.replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
+    """Every committed row of a table, in a fixed order."""
+    return sorted(read_table(home, key), key=repr)
 
 
 def without(rows: list[dict], *columns: str) -> list[dict]:
@@ -115,12 +96,6 @@ def days() -> list[date]:
 
 
 # ------------------------------------------------------------------------- oracle: typing, PII, keys
-
-
-def text(value: str | None) -> str | None:
-    """Trimmed, None when empty (silver's reading of a text field)."""
-    value = (value or "").strip()
-    return value or None
 
 
 def moment(value: str | None) -> datetime | None:

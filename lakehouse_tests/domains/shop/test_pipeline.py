@@ -18,15 +18,14 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from dagster import AssetCheckSeverity, DagsterInstance
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from lakehouse.datagen.shop import generate
 from lakehouse.definitions import build_definitions
 from lakehouse.domains.shop.checks import orphans
 from lakehouse.settings import Settings
+from lakehouse_tests.domains.warehouse import read_table, run_range, text
 
 SCALE = 0.1  # 100 customers, 20 products, 500 orders (~8 a day): every fault day has orders
 START, END = date(2024, 1, 1), date(2024, 2, 29)
@@ -50,32 +49,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 # ------------------------------------------------------------------------------------- helpers
 
 
-def run(defs, instance, job: str, first: str, last: str):
-    """One in-process run of a shop job over partitions first..last (a single-run backfill)."""
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-    return defs.resolve_job_def(job).execute_in_process(instance=instance, tags=tags, raise_on_error=False)
-
-
 def table(home: Path, key: str) -> list[dict]:
-    """Every row of a table as Python values (its Hive partition column included, as Spark reads it:
-    files under `_`/`.` folders are not the table's), sorted by all columns. pyarrow: no Spark job."""
-    folder = home / "warehouse" / key
-    fields = json.loads((folder / "_schema.json").read_text())["fields"]
-    rows = []
-    for path in sorted(folder.rglob("*.parquet")):
-        parts = path.relative_to(folder).parts[:-1]
-        if any(part.startswith(("_", ".")) for part in parts):
-            continue
-        partition = {name: date.fromisoformat(value) for name, value in (part.split("=", 1) for part in parts)}
-        for row in pq.read_table(path, coerce_int96_timestamp_unit="us").to_pylist():
-            row.update(partition)
-            rows.append({f["name"]: _naive(row[f["name"]]) for f in fields})
-    return sorted(rows, key=lambda r: [(v is None, v if v is not None else 0) for v in r.values()])
-
-
-def _naive(value):
-    """A UTC timestamp as Spark's collect() gives it in a UTC session: naive."""
-    return value.replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
+    """Every row of a table, sorted by all columns."""
+    return sorted(read_table(home, key), key=lambda r: [(v is None, v if v is not None else 0) for v in r.values()])
 
 
 def half_up(value: Decimal) -> Decimal:
@@ -106,12 +82,6 @@ def integer(text: str | None) -> int | None:
 
 def boolean(text: str | None) -> bool | None:
     return {"true": True, "false": False}.get((text or "").strip().lower())
-
-
-def text(value: str | None) -> str | None:
-    """Trimmed, None when empty (silver's reading of a text column)."""
-    value = (value or "").strip()
-    return value or None
 
 
 def initcap(value: str) -> str:
@@ -470,8 +440,8 @@ def shop(tmp_path_factory, spark) -> Lakehouse:
     report = generate(landing, scale=SCALE, start=START, end=END)
     defs = build_definitions(Settings(home=home, spark_master="local[2]"))
     instance = DagsterInstance.ephemeral()
-    daily = run(defs, instance, "shop_daily", START.isoformat(), END.isoformat())
-    monthly = run(defs, instance, "shop_monthly", *MONTHS)
+    daily = run_range(defs, instance, "shop_daily", START.isoformat(), END.isoformat())
+    monthly = run_range(defs, instance, "shop_monthly", *MONTHS)
     tables = {key: table(home, key) for key in TABLES}
     return Lakehouse(home, landing, defs, instance, report, daily, monthly, tables)
 
@@ -772,8 +742,8 @@ def test_rerunning_a_day_and_its_month_changes_no_table(shop, expected):
     assert any(v["valid_from"] == RERUN_DAY and len(v["_files"]) == 2 for vs in expected.customers.values() for v in vs)
     assert any(v["valid_from"] == RERUN_DAY and v["version_in_day"] == 0 and vs.index(v) > 0
                for vs in expected.products.values() for v in vs)  # fmt: skip
-    daily = run(shop.defs, shop.instance, "shop_daily", RERUN_DAY.isoformat(), RERUN_DAY.isoformat())
-    monthly = run(shop.defs, shop.instance, "shop_monthly", MONTHS[0], MONTHS[0])
+    daily = run_range(shop.defs, shop.instance, "shop_daily", RERUN_DAY.isoformat(), RERUN_DAY.isoformat())
+    monthly = run_range(shop.defs, shop.instance, "shop_monthly", MONTHS[0], MONTHS[0])
     assert daily.success and monthly.success
     redone = {e.asset_key.to_user_string(): e.partition for e in daily.get_asset_materialization_events()}
     assert redone == {key: None if key == "bronze/shop/rejects" else RERUN_DAY.isoformat()
