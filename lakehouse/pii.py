@@ -160,19 +160,19 @@ def looks_raw(value: Column) -> Column:
     return value.rlike(EMAIL_PATTERN) | value.rlike(PHONE_PATTERN)
 
 
+def raw_value_counts(frame: DataFrame) -> dict[str, Column]:
+    """Per string column ("parent.child" in structs), an aggregate counting its rows that hold a raw email or phone."""
+    return {name: F.count(F.when(looks_raw(column), True)) for name, column in string_columns(frame)}
+
+
 def pii_hits(frame: DataFrame) -> dict[str, int]:
     """Per string column ("parent.child" in structs), the rows holding a raw email or phone; hit columns only."""
-    columns = string_columns(frame)
-    if not columns:
+    counters = raw_value_counts(frame)
+    if not counters:
         return {}
     # One aggregation, one row back: the values themselves never leave Spark.
-    counts = frame.agg(
-        *(
-            F.count(F.when(looks_raw(column), True)).alias(f"c{i}")
-            for i, (_, column) in enumerate(columns)
-        )
-    ).collect()[0]
-    return {name: counts[i] for i, (name, _) in enumerate(columns) if counts[i]}
+    counts = frame.agg(*[counter.alias(f"c{i}") for i, counter in enumerate(counters.values())]).collect()[0]
+    return {name: counts[i] for i, name in enumerate(counters) if counts[i]}
 
 
 class PiiKey(ConfigurableResource):

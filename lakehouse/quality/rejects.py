@@ -87,15 +87,8 @@ def flag_found(frame: DataFrame, column: str, reference: DataFrame, reference_co
 
 
 def flag_found_as_of(frame: DataFrame, column: str, history: DataFrame, key_column: str, day: str) -> DataFrame:
-    """`frame` plus the `flag_found` flag of `column`, looked up in the versioned `history` as of each row's `day`.
-
-    The lookup is made distinct first (a key may stand twice in a day's state), so it never
-    multiplies rows.
-    """
-    flag = f"{_FOUND}{column}"
-    asked = frame.select(column, day).distinct()
-    found = join_as_of(asked, day, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
-    return frame.join(found.distinct(), [column, day], "left")
+    """`frame` plus the `flag_found` flag of `column`, looked up in the versioned `history` as of each row's `day`."""
+    return _flag_found_in_history(join_as_of, frame, column, history, key_column, day)
 
 
 def flag_found_at(frame: DataFrame, column: str, at: str, history: DataFrame, key_column: str) -> DataFrame:
@@ -104,10 +97,16 @@ def flag_found_at(frame: DataFrame, column: str, at: str, history: DataFrame, ke
     Like `flag_found_as_of`, at the time of day (`join_as_of_time`): a key created at 10:00 is
     not found for a row at 09:00 of the same day.
     """
+    return _flag_found_in_history(join_as_of_time, frame, column, history, key_column, at)
+
+
+def _flag_found_in_history(join, frame: DataFrame, column: str, history: DataFrame, key_column: str, when: str) -> DataFrame:
+    """The lookup both flags share, by the as-of `join` at each row's `when`; made distinct first (a key may stand
+    twice in a day's state), so it never multiplies rows."""
     flag = f"{_FOUND}{column}"
-    asked = frame.select(column, at).distinct()
-    found = join_as_of_time(asked, at, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
-    return frame.join(found.distinct(), [column, at], "left")
+    asked = frame.select(column, when).distinct()
+    found = join(asked, when, history, [key_column], [(column, key_column)], [F.lit(True).alias(flag)], "inner")
+    return frame.join(found.distinct(), [column, when], "left")
 
 
 def missing(column: str) -> Column:

@@ -197,20 +197,20 @@ def rows_satisfy(condition: str, key_columns: Sequence[str], sample: int = SAMPL
 
 
 def no_raw_pii() -> Rule:
-    """No string column (struct fields included) holds a raw email address or phone number (`pii.looks_raw`).
+    """No string column (struct fields included) holds a raw email address or phone number (`pii.raw_value_counts`).
 
     The evidence is which columns hit and how many rows, never the values: they are the PII.
     """
 
     def evaluate(frame: DataFrame, column: str | None) -> dict:
-        scanned = pii.string_columns(frame)
-        if not scanned:
+        counters = pii.raw_value_counts(frame)
+        if not counters:
             return {}
-        hits = [F.count(F.when(pii.looks_raw(value), True)).alias(f"_pii{i}") for i, (_, value) in enumerate(scanned)]
+        hits = [counter.alias(f"_pii{i}") for i, counter in enumerate(counters.values())]
         results = {}
         for row in _by(frame, column).groupBy(_BY).agg(*hits).collect():  # one row per day
-            found = {name: row[f"_pii{i}"] for i, (name, _) in enumerate(scanned) if row[f"_pii{i}"]}
-            details = {"columns_scanned": len(scanned), "columns_with_raw_pii": sorted(found),
+            found = {name: row[f"_pii{i}"] for i, name in enumerate(counters) if row[f"_pii{i}"]}
+            details = {"columns_scanned": len(counters), "columns_with_raw_pii": sorted(found),
                        "raw_values": sum(found.values())}  # fmt: skip
             results[row[_BY]] = RuleResult(not found, sum(found.values()), details)
         return results

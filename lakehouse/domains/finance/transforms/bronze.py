@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StringType, StructField, StructType, TimestampType
 
 from lakehouse.domains.finance.contracts.upstream import EVENT_PARTITION, EVENT_SCHEMA, EVENTS, EXTRACTED_AT, TABLES, Table
+from lakehouse.quality.landed import text_timestamp
 from lakehouse.resources.sources import record_json
 
 LINE, SOURCE_FILE = "_line", "_source_file"
@@ -48,11 +49,6 @@ def unplaceable(source, spark: SparkSession, extracted_at: datetime) -> DataFram
     return reduce(DataFrame.unionByName, frames).withColumn(EXTRACTED_AT, F.lit(extracted_at))
 
 
-def event_time(text: Column) -> Column:
-    """An ISO timestamp text (`T` or space; a `Z` or offset is converted to UTC) as a timestamp; null when it does not parse."""
-    return F.when(F.trim(text) != "", F.trim(text)).try_cast("timestamp")
-
-
 def _documents(lines: DataFrame, extracted_at: datetime) -> DataFrame:
     """Each non-blank line with its fields as text (EVENT_SCHEMA), whether it is a JSON object, and its time."""
     # A blank line is no record (a trailing newline, a separator): there is nothing to keep of it.
@@ -66,7 +62,7 @@ def _documents(lines: DataFrame, extracted_at: datetime) -> DataFrame:
         F.lit(extracted_at).alias(EXTRACTED_AT),
     ).select(
         *[F.col(f"_doc.{name}").alias(name) for name in EVENT_SCHEMA.names], LINE, SOURCE_FILE, EXTRACTED_AT,
-        "_is_object", F.to_date(event_time(F.col("_doc.event_ts"))).alias(EVENT_PARTITION),
+        "_is_object", F.to_date(text_timestamp(F.col("_doc.event_ts"))).alias(EVENT_PARTITION),
     )  # fmt: skip
 
 

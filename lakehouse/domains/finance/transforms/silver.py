@@ -33,6 +33,7 @@ from lakehouse.domains.finance.contracts.upstream import (
 )
 from lakehouse.domains.finance.transforms.bronze import LINE, SOURCE_FILE
 from lakehouse.quality import rejects
+from lakehouse.quality.landed import empty_key_rules, text_timestamp, trimmed
 from lakehouse.versioning import Versioned
 
 REJECTED_ON = "rejected_on"
@@ -46,15 +47,6 @@ TRANSACTION_COLUMNS = ["transaction_id", "account_id", "transaction_type", "amou
                        "transaction_date"]  # fmt: skip
 EVENT_COLUMNS = ["transaction_id", "device_type", "ip_address", "country", "city", "fraud_score", "event_ts",
                  SOURCE_FILE, EVENT_PARTITION]  # fmt: skip
-
-
-def _text(name: str) -> Column:
-    """The trimmed text, null when empty."""
-    return F.when(F.trim(name) != "", F.trim(name))
-
-
-def _empty_keys(*columns: str) -> list[rejects.Rule]:
-    return [(f"empty_key:{name}", _text(name).isNull()) for name in columns]
 
 
 def _rejected(rows: DataFrame, entity: str, record: Column, day: str) -> DataFrame:
@@ -72,10 +64,10 @@ def customers(bronze: DataFrame, key: str) -> tuple[DataFrame, DataFrame]:
     day = TABLES["customers"].partition
     # Protected first: a rejected row's record must not carry the raw values either.
     protected = pii.protect(bronze, key)
-    valid, rejected = rejects.split(protected, _empty_keys("customer_id"))
+    valid, rejected = rejects.split(protected, empty_key_rules(["customer_id"]))
     rows = valid.select(
-        _text("customer_id").alias("customer_id"), _text("name").alias("name"), *pii.HASH_COLUMNS,
-        _text("address").alias("address"), "updated_at", EXTRACTED_AT,
+        trimmed("customer_id").alias("customer_id"), trimmed("name").alias("name"), *pii.HASH_COLUMNS,
+        trimmed("address").alias("address"), "updated_at", EXTRACTED_AT,
     )  # fmt: skip
     return rows, _rejected(rejected, "customers", _record(protected, rejects.REASON, day), day)
 
@@ -83,15 +75,15 @@ def customers(bronze: DataFrame, key: str) -> tuple[DataFrame, DataFrame]:
 def accounts(bronze: DataFrame, customer_history: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(valid account rows, rejects); an account must name a customer valid at its `updated_at`."""
     day = TABLES["accounts"].partition
-    typed = bronze.withColumn("_customer_id", _text("customer_id")).withColumn("_account_type", F.lower(_text("account_type")))
+    typed = bronze.withColumn("_customer_id", trimmed("customer_id")).withColumn("_account_type", F.lower(trimmed("account_type")))
     typed = rejects.flag_found_at(typed, "_customer_id", "updated_at", customer_history, "customer_id")
-    rules = _empty_keys("account_id", "customer_id") + [
+    rules = empty_key_rules(["account_id", "customer_id"]) + [
         ("out_of_range:account_type", ~F.coalesce(F.col("_account_type").isin(*ACCOUNT_TYPES), F.lit(False))),
         ("unknown_customer", rejects.missing("_customer_id")),
     ]
     valid, rejected = rejects.split(typed, rules)
     rows = valid.select(
-        _text("account_id").alias("account_id"), F.col("_customer_id").alias("customer_id"),
+        trimmed("account_id").alias("account_id"), F.col("_customer_id").alias("customer_id"),
         F.col("_account_type").alias("account_type"), "balance", "opened_at", "updated_at", EXTRACTED_AT,
     )  # fmt: skip
     return rows, _rejected(rejected, "accounts", _record(bronze, day), day)
@@ -99,14 +91,14 @@ def accounts(bronze: DataFrame, customer_history: DataFrame) -> tuple[DataFrame,
 
 def transactions(bronze: DataFrame, account_history: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(the days' valid transactions, rejects): known account at the transaction's time, one row per id and day."""
-    typed = bronze.withColumn("_account_id", _text("account_id")).withColumn("_type", F.lower(_text("transaction_type")))
+    typed = bronze.withColumn("_account_id", trimmed("account_id")).withColumn("_type", F.lower(trimmed("transaction_type")))
     typed = rejects.flag_found_at(typed, "_account_id", "timestamp", account_history, "account_id")
-    rules = _empty_keys("transaction_id", "account_id") + [
+    rules = empty_key_rules(["transaction_id", "account_id"]) + [
         ("missing:amount", F.col("amount").isNull()),
         ("out_of_range:transaction_type", ~F.coalesce(F.col("_type").isin(*TRANSACTION_TYPES), F.lit(False))),
         ("unknown_account", rejects.missing("_account_id")),
     ]
-    typed = typed.withColumn("_transaction_id", _text("transaction_id"))
+    typed = typed.withColumn("_transaction_id", trimmed("transaction_id"))
     order = [F.col("timestamp"), F.col("_account_id"), F.col("amount")]
     valid, rejected = rejects.split(typed, rules, ["_transaction_id"], ["transaction_date"], order, persist=True)
     rows = valid.select(
@@ -125,13 +117,13 @@ def events(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(the days' valid events, typed, one per transaction and day, rejects); see the module docstring."""
     typed = bronze.select(
         "*",
-        _text("transaction_id").alias("_transaction_id"),
+        trimmed("transaction_id").alias("_transaction_id"),
         fraud_score(F.col(LINE)).alias("_fraud_score"),
-        F.lower(_text("device_type")).alias("_device_type"),
-        F.trim("event_ts").try_cast("timestamp").alias("_event_ts"),
+        F.lower(trimmed("device_type")).alias("_device_type"),
+        text_timestamp("event_ts").alias("_event_ts"),
     )
     score = F.col("_fraud_score")
-    rules = _empty_keys("transaction_id") + [
+    rules = empty_key_rules(["transaction_id"]) + [
         ("wrong_type:fraud_score", F.col("fraud_score").isNotNull() & score.isNull()),
         ("out_of_range:fraud_score", (score < 0) | (score > 1) | F.isnan(score)),
         ("out_of_range:device_type", F.col("_device_type").isNotNull() & ~F.col("_device_type").isin(*DEVICE_TYPES)),
@@ -140,8 +132,8 @@ def events(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     valid, rejected = rejects.split(typed, rules, ["_transaction_id"], [EVENT_PARTITION], order, persist=True)
     rows = valid.select(
         F.col("_transaction_id").alias("transaction_id"), F.col("_device_type").alias("device_type"),
-        _text("ip_address").alias("ip_address"), _text("geolocation.country").alias("country"),
-        _text("geolocation.city").alias("city"), score.alias("fraud_score"), F.col("_event_ts").alias("event_ts"),
+        trimmed("ip_address").alias("ip_address"), trimmed("geolocation.country").alias("country"),
+        trimmed("geolocation.city").alias("city"), score.alias("fraud_score"), F.col("_event_ts").alias("event_ts"),
         SOURCE_FILE, EVENT_PARTITION,
     )  # fmt: skip
     return rows, _rejected(rejected, "transaction_events", F.col(LINE), EVENT_PARTITION)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.domains.shop.contracts.landing import (
@@ -25,19 +25,15 @@ from lakehouse.domains.shop.contracts.landing import (
     bronze_columns,
 )
 from lakehouse.quality import rejects
+from lakehouse.quality.landed import text_timestamp
 from lakehouse.resources.landing import CORRUPT
 
 REJECT_COLUMNS = ["entity", "reason", "record", SOURCE_FILE, INGESTED_AT]
 
 
-def parse_ts(column: Column) -> Column:
-    """An ISO timestamp text (`T` or space, optional `Z` or offset) as a UTC timestamp; null when it does not parse."""
-    return F.when(F.trim(column) != "", F.trim(column)).try_cast("timestamp")
-
-
 def order_days(orders: DataFrame) -> DataFrame:
     """order_id -> the day of its `order_date` in the orders' landing files (the earliest, if sent with two)."""
-    dated = orders.select(F.trim("order_id").alias("_order_id"), F.to_date(parse_ts(F.col("order_date"))).alias("_day"))
+    dated = orders.select(F.trim("order_id").alias("_order_id"), F.to_date(text_timestamp(F.col("order_date"))).alias("_day"))
     return dated.where(F.col("_order_id").isNotNull() & F.col("_day").isNotNull()).groupBy("_order_id").agg(
         F.min("_day").alias("_day")
     )
@@ -58,7 +54,7 @@ def to_bronze(
         F.col(CORRUPT).isNotNull().alias("_malformed"),
     )
     if orders is None:
-        checked = checked.withColumn("_day", F.to_date(parse_ts(F.col(RENAMED.get(placed_by, placed_by)))))
+        checked = checked.withColumn("_day", F.to_date(text_timestamp(F.col(RENAMED.get(placed_by, placed_by)))))
         unplaced = f"unparseable:{placed_by}"
     else:
         checked = checked.join(order_days(orders), F.trim(F.col("order_id")) == F.col("_order_id"), "left").drop("_order_id")

@@ -15,13 +15,13 @@ something, so a re-sent version collapses into the one it repeats and a correcti
 from __future__ import annotations
 
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.domains.shop.contracts.landing import EXTRA, INGESTED_AT, PARTITION, SOURCE_FILE
-from lakehouse.domains.shop.transforms.bronze import parse_ts
 from lakehouse.domains.shop.transforms.measures import margin_percent
 from lakehouse.quality import rejects
+from lakehouse.quality.landed import empty_key_rules, text_timestamp, trimmed
 from lakehouse.versioning import Versioned
 
 MONEY = "decimal(12,2)"
@@ -53,21 +53,12 @@ ITEM_COLUMNS = [
 ]  # fmt: skip
 
 
-def _text(name: str) -> Column:
-    """The trimmed text, null when empty."""
-    return F.when(F.trim(name) != "", F.trim(name))
-
-
 def _typed(frame: DataFrame, kinds: dict[str, str]) -> tuple[DataFrame, list[rejects.Rule]]:
     """`frame` with `_t_<name>` typed twins of `kinds` ({name: Spark type}) and their `unparseable:` rules."""
-    twins = {name: (parse_ts(F.col(name)) if kind == "timestamp" else _text(name).try_cast(kind)) for name, kind in kinds.items()}
+    twins = {name: (text_timestamp(F.col(name)) if kind == "timestamp" else trimmed(name).try_cast(kind)) for name, kind in kinds.items()}
     typed = frame.select("*", *[column.alias(f"_t_{name}") for name, column in twins.items()])
     # Every typed column is required: empty or not parseable, the row cannot be typed.
     return typed, [(f"unparseable:{name}", F.col(f"_t_{name}").isNull()) for name in kinds]
-
-
-def _empty_keys(columns: list[str]) -> list[rejects.Rule]:
-    return [(f"empty_key:{name}", _text(name).isNull()) for name in columns]
 
 
 def _rejected(rows: DataFrame, entity: str, bronze_columns: list[str], day: str) -> DataFrame:
@@ -80,21 +71,21 @@ def _rejected(rows: DataFrame, entity: str, bronze_columns: list[str], day: str)
 def customers(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     """(the valid customer rows, typed and cleaned, rejects); `track.from_change_feed` makes versions of them."""
     typed, rules = _typed(bronze, {"created_at": "timestamp", "updated_at": "timestamp"})
-    valid, rejected = rejects.split(typed, _empty_keys(["customer_id"]) + rules)
-    email = F.lower(_text("email"))
-    first_last = F.concat_ws(" ", _text("first_name"), _text("last_name"))
+    valid, rejected = rejects.split(typed, empty_key_rules(["customer_id"]) + rules)
+    email = F.lower(trimmed("email"))
+    first_last = F.concat_ws(" ", trimmed("first_name"), trimmed("last_name"))
     rows = valid.select(
-        _text("customer_id").alias("customer_id"),
+        trimmed("customer_id").alias("customer_id"),
         email.alias("email"),
         F.when(email.contains("@"), F.substring_index(email, "@", -1)).alias("email_domain"),
         F.coalesce(email.rlike(EMAIL_PATTERN), F.lit(False)).alias("is_valid_email"),
-        _text("first_name").alias("first_name"),
-        _text("last_name").alias("last_name"),
+        trimmed("first_name").alias("first_name"),
+        trimmed("last_name").alias("last_name"),
         F.when(first_last != "", F.initcap(first_last)).alias("full_name"),
-        _text("phone").alias("phone"),
-        F.upper(_text("country")).alias("country"),
-        _text("city").alias("city"),
-        _text("address").alias("address"),
+        trimmed("phone").alias("phone"),
+        F.upper(trimmed("country")).alias("country"),
+        trimmed("city").alias("city"),
+        trimmed("address").alias("address"),
         F.col("_t_created_at").alias("created_at"),
         F.col("_t_updated_at").alias("updated_at"),
         SOURCE_FILE,
@@ -107,11 +98,11 @@ def products(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     kinds = {"price": MONEY, "cost": MONEY, "stock_quantity": "int", "is_active": "boolean",
              "created_at": "timestamp", "updated_at": "timestamp"}  # fmt: skip
     typed, rules = _typed(bronze, kinds)
-    valid, rejected = rejects.split(typed, _empty_keys(["product_id"]) + rules)
+    valid, rejected = rejects.split(typed, empty_key_rules(["product_id"]) + rules)
     rows = valid.select(
-        *[_text(c).alias(c) for c in ("product_id", "sku", "name")],
-        F.coalesce(_text("description"), F.lit(NO_DESCRIPTION)).alias("description"),
-        *[_text(c).alias(c) for c in ("category", "subcategory", "brand")],
+        *[trimmed(c).alias(c) for c in ("product_id", "sku", "name")],
+        F.coalesce(trimmed("description"), F.lit(NO_DESCRIPTION)).alias("description"),
+        *[trimmed(c).alias(c) for c in ("category", "subcategory", "brand")],
         F.col("_t_price").alias("price"),
         F.col("_t_cost").alias("cost"),
         margin_percent(F.col("_t_price"), F.col("_t_cost")).alias("margin_percent"),
@@ -129,18 +120,18 @@ def orders(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     amounts = ["subtotal", "tax_amount", "shipping_amount", "discount_amount", "total_amount"]
     typed, rules = _typed(bronze, {**{a: MONEY for a in amounts}, "order_ts": "timestamp"})
     order = [F.col(SOURCE_FILE), F.col("order_ts")]
-    valid, rejected = rejects.split(typed, _empty_keys(["order_id", "customer_id"]) + rules, ["order_id"], ["order_date"], order)
+    valid, rejected = rejects.split(typed, empty_key_rules(["order_id", "customer_id"]) + rules, ["order_id"], ["order_date"], order)
     calculated = F.col("_t_subtotal") + F.col("_t_tax_amount") + F.col("_t_shipping_amount") - F.col("_t_discount_amount")
     rows = valid.select(
-        _text("order_id").alias("order_id"),
-        _text("customer_id").alias("customer_id"),
+        trimmed("order_id").alias("order_id"),
+        trimmed("customer_id").alias("customer_id"),
         F.col("_t_order_ts").alias("order_ts"),
-        F.lower(_text("status")).alias("status"),
-        _text("payment_method").alias("payment_method"),
+        F.lower(trimmed("status")).alias("status"),
+        trimmed("payment_method").alias("payment_method"),
         *[F.col(f"_t_{a}").alias(a) for a in amounts],
-        F.upper(_text("currency")).alias("currency"),
-        F.upper(_text("shipping_country")).alias("shipping_country"),
-        _text("shipping_city").alias("shipping_city"),
+        F.upper(trimmed("currency")).alias("currency"),
+        F.upper(trimmed("shipping_country")).alias("shipping_country"),
+        trimmed("shipping_city").alias("shipping_city"),
         calculated.cast(MONEY).alias("calculated_total"),
         (F.abs(F.col("_t_total_amount") - calculated) < F.lit(0.01)).alias("is_total_valid"),
         SOURCE_FILE,
@@ -155,16 +146,16 @@ def order_items(
     """(the day's valid items, rejects): `gross_amount`, `calculated_line_total`, `is_line_total_valid`."""
     kinds = {"quantity": "int", "unit_price": MONEY, "discount_percent": "decimal(5,2)", "line_total": MONEY}
     typed, rules = _typed(bronze, kinds)
-    typed = typed.withColumn("_order_id", _text("order_id")).withColumn("_product_id", _text("product_id"))
+    typed = typed.withColumn("_order_id", trimmed("order_id")).withColumn("_product_id", trimmed("product_id"))
     typed = rejects.flag_found(typed, "_order_id", valid_orders, "order_id", same="order_date")
     typed = rejects.flag_found_as_of(typed, "_product_id", product_history, "product_id", "order_date")
     rules += [("unknown_order", rejects.missing("_order_id")), ("unknown_product", rejects.missing("_product_id"))]
-    keys = _empty_keys(["order_item_id", "order_id", "product_id"])
+    keys = empty_key_rules(["order_item_id", "order_id", "product_id"])
     valid, rejected = rejects.split(typed, keys + rules, ["order_item_id"], ["order_date"], [F.col(SOURCE_FILE)])
     gross = F.col("_t_quantity") * F.col("_t_unit_price")
     calculated = F.round(gross * (1 - F.col("_t_discount_percent") / 100), 2)
     rows = valid.select(
-        _text("order_item_id").alias("order_item_id"),
+        trimmed("order_item_id").alias("order_item_id"),
         F.col("_order_id").alias("order_id"),
         F.col("_product_id").alias("product_id"),
         F.col("_t_quantity").alias("quantity"),
