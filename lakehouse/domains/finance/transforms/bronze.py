@@ -23,7 +23,6 @@ from lakehouse.quality.landed import text_timestamp
 from lakehouse.resources.sources import record_json
 
 LINE, SOURCE_FILE = "_line", "_source_file"
-REJECT_COLUMNS = ["table", "reason", "record", EXTRACTED_AT]
 EVENT_COLUMNS = [*EVENT_SCHEMA.names, LINE, SOURCE_FILE, EXTRACTED_AT, EVENT_PARTITION]
 
 

@@ -37,16 +37,11 @@ from lakehouse.quality.landed import empty_key_rules, text_timestamp, trimmed
 from lakehouse.versioning import Versioned
 
 REJECTED_ON = "rejected_on"
-REJECT_COLUMNS = ["entity", "reason", "record", REJECTED_ON]
 
 CUSTOMER_COLUMNS = ("customer_id", "name", *pii.HASH_COLUMNS, "address", "updated_at", EXTRACTED_AT)
 ACCOUNT_COLUMNS = ("account_id", "customer_id", "account_type", "balance", "opened_at", "updated_at", EXTRACTED_AT)
 CUSTOMERS = Versioned(("customer_id",), CUSTOMER_COLUMNS, changed_at="updated_at", untracked=(EXTRACTED_AT,))
 ACCOUNTS = Versioned(("account_id",), ACCOUNT_COLUMNS, changed_at="updated_at", untracked=(EXTRACTED_AT,))
-TRANSACTION_COLUMNS = ["transaction_id", "account_id", "transaction_type", "amount", "timestamp", EXTRACTED_AT,
-                       "transaction_date"]  # fmt: skip
-EVENT_COLUMNS = ["transaction_id", "device_type", "ip_address", "country", "city", "fraud_score", "event_ts",
-                 SOURCE_FILE, EVENT_PARTITION]  # fmt: skip
 
 
 def _rejected(rows: DataFrame, entity: str, record: Column, day: str) -> DataFrame:
