@@ -1,4 +1,4 @@
-"""What the end-to-end domain tests share: one in-process range run of a job, and a table read back without Spark."""
+"""What the end-to-end domain tests share: one in-process range run of a job, a table read back without Spark, row helpers."""
 
 import json
 from datetime import date, datetime
@@ -40,3 +40,15 @@ def text(value: str | None) -> str | None:
     """Trimmed, None when empty (silver's reading of a text field)."""
     value = (value or "").strip()
     return value or None
+
+
+def without(rows: list[dict], *columns: str) -> list[dict]:
+    """The rows without `columns`."""
+    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
+
+
+def by(rows: list[dict], *key: str) -> dict:
+    """The rows by their `key` values, which must be unique."""
+    found = {tuple(r[k] for k in key): r for r in rows}
+    assert len(found) == len(rows), f"{key} is not unique"
+    return found

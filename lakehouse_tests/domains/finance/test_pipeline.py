@@ -30,7 +30,7 @@ from lakehouse.datagen.finance import FAULTS, generate
 from lakehouse.definitions import build_definitions, build_resources
 from lakehouse.pii import KEY_VARIABLE  # the variable's name only: the oracle hashes on its own
 from lakehouse.settings import Settings
-from lakehouse_tests.domains.warehouse import read_table, run_range, text
+from lakehouse_tests.domains.warehouse import by, read_table, run_range, text, without
 from lakehouse_tests.conftest import materialize_range
 
 KEY = "finance-test-key-not-a-secret"  # the fixed test key of the keyed hashes
@@ -74,16 +74,6 @@ def run(defs, instance, first: date, last: date):
 def table(home: Path, key: str) -> list[dict]:
     """Every committed row of a table, in a fixed order."""
     return sorted(read_table(home, key), key=repr)
-
-
-def without(rows: list[dict], *columns: str) -> list[dict]:
-    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
-
-
-def by(rows: list[dict], *key: str) -> dict:
-    found = {tuple(r[k] for k in key): r for r in rows}
-    assert len(found) == len(rows), f"{key} is not unique"
-    return found
 
 
 def canonical(rows: list[dict]) -> list[dict]:

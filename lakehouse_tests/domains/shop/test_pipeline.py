@@ -25,7 +25,7 @@ from lakehouse.datagen.shop import generate
 from lakehouse.definitions import build_definitions
 from lakehouse.domains.shop.checks import orphans
 from lakehouse.settings import Settings
-from lakehouse_tests.domains.warehouse import read_table, run_range, text
+from lakehouse_tests.domains.warehouse import by, read_table, run_range, text, without
 
 SCALE = 0.1  # 100 customers, 20 products, 500 orders (~8 a day): every fault day has orders
 START, END = date(2024, 1, 1), date(2024, 2, 29)
@@ -458,16 +458,6 @@ def keys(shop) -> dict:
         name: {(r[f"{name}_id"], r["valid_from_ts"]): r[f"{name}_key"] for r in shop.tables[f"gold/shop/dim_{name}"]}
         for name in ("customer", "product")
     }
-
-
-def without(rows: list[dict], *columns: str) -> list[dict]:
-    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
-
-
-def by(rows: list[dict], *key: str) -> dict:
-    found = {tuple(r[k] for k in key): r for r in rows}
-    assert len(found) == len(rows), f"{key} is not unique"
-    return found
 
 
 # ------------------------------------------------------------------------------------- tests
