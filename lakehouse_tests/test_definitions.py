@@ -4,6 +4,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pytest
 from dagster import EnvVar, build_schedule_context
 from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
@@ -213,3 +214,48 @@ def test_rainforest_schedule_runs_after_superstore(tmp_path):
     tick = datetime(2025, 1, 1, 3, 0, tzinfo=timezone.utc)
     requests = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
     assert [r.partition_key for r in requests] == ["2024-12-31"]
+
+
+_PARTITIONINGS = """
+from lakehouse.definitions import defs
+seen = set()
+for spec in defs.resolve_all_asset_specs():
+    p = spec.partitions_def
+    if p is not None:
+        keys = p.get_partition_keys()
+        seen.add((spec.group_name, type(p).__name__[:-len("PartitionsDefinition")], keys[0], keys[-1], len(keys)))
+for row in sorted(seen):
+    print(*row)
+"""
+
+
+def test_a_sample_deployment_ends_each_domains_partitions_at_its_sample_datas_last_day(tmp_path):
+    shown = subprocess.run([sys.executable, "-c", _PARTITIONINGS], capture_output=True, text=True, timeout=120,
+                           env=cli_env(tmp_path, LAKEHOUSE_SAMPLE_DEPLOYMENT="1"))  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    # The UI's "N materialized, 0 missing" after `make demo`: exactly the days and months it runs.
+    assert shown.stdout.splitlines() == [
+        "finance Daily 2024-01-01 2024-12-31 366",
+        "rainforest Daily 2024-01-01 2024-12-31 366",
+        "sales Daily 2024-01-01 2024-03-31 91",
+        "sales Monthly 2024-01 2024-03 3",
+        "shop Daily 2024-01-01 2024-12-31 366",
+        "shop Monthly 2024-01-01 2024-12-01 12",
+        "superstore Daily 2015-01-01 2018-12-31 1461",
+    ]
+
+
+def test_partitions_are_open_ended_unless_a_sample_deployment_and_a_bad_value_names_the_variable(monkeypatch):
+    from lakehouse.partitions import SAMPLE_DEPLOYMENT, daily, monthly
+
+    monkeypatch.delenv(SAMPLE_DEPLOYMENT, raising=False)
+    assert daily("2024-01-01", sample_last_day="2024-02-29").end is None
+    monkeypatch.setenv(SAMPLE_DEPLOYMENT, "1")
+    assert daily("2024-01-01", sample_last_day="2024-02-29").get_last_partition_key() == "2024-02-29"  # leap day
+    assert daily("2024-01-01").end is None  # a domain without sample data stays open-ended
+    assert monthly("2024-01", sample_last_day="2024-12-31").get_last_partition_key() == "2024-12"  # year end
+    assert monthly("2024-01", sample_last_day="2024-11-15").get_last_partition_key() == "2024-11"
+    monkeypatch.setenv(SAMPLE_DEPLOYMENT, "maybe")
+    with pytest.raises(ValueError) as error:
+        daily("2024-01-01", sample_last_day="2024-02-29")
+    assert str(error.value) == "LAKEHOUSE_SAMPLE_DEPLOYMENT='maybe': set it to 1 (a sample deployment) or leave it unset"

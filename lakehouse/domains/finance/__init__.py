@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.finance import bronze, gold, silver
 from lakehouse.domains.finance.checks import CHECKS
+from lakehouse.domains.finance.contracts import keys
 from lakehouse.domains.finance.contracts.keys import PII, SOURCE
 from lakehouse.domains.finance.contracts.upstream import SCHEMA
 from lakehouse.domains.finance.jobs import finance_daily, finance_daily_schedule
@@ -34,5 +35,5 @@ PII_RESOURCE = PII
 
 # What shows sample data is in place: the table exports.
 LANDING_FILES = "*.csv"
-# What `make demo` materializes: every day of the sample data's year, in one run.
-DEMO_PARTITION_RANGE = ("2024-01-01", "2024-12-31")
+# What `make demo` materializes: the sample data's days (a sample deployment's partitions end there too).
+DEMO_PARTITION_RANGE = keys.DEMO_PARTITION_RANGE

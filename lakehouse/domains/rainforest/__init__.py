@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.rainforest import bronze, gold, interface, silver
 from lakehouse.domains.rainforest.checks import CHECKS
+from lakehouse.domains.rainforest.contracts import keys
 from lakehouse.domains.rainforest.jobs import rainforest_daily, rainforest_daily_schedule
 from lakehouse.domains.rainforest.contracts.keys import SOURCE
 from lakehouse.domains.rainforest.contracts.upstream import SCHEMA
@@ -29,6 +30,5 @@ defs = Definitions(
 # The resource key bronze reads the app tables through, and the database schema that holds them.
 SOURCE_RESOURCE = SOURCE
 SOURCE_SCHEMA = SCHEMA
-
-# What `make demo` materializes: every day of the sample data's year, in one run.
-DEMO_PARTITION_RANGE = ("2024-01-01", "2024-12-31")
+# What `make demo` materializes: the sample data's days (a sample deployment's partitions end there too).
+DEMO_PARTITION_RANGE = keys.DEMO_PARTITION_RANGE

@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.sales import bronze, gold, silver
 from lakehouse.domains.sales.checks import CHECKS
+from lakehouse.domains.sales.contracts import keys
 from lakehouse.domains.sales.contracts.keys import DATABASE, DROP, SOURCE
 from lakehouse.domains.sales.contracts.upstream import FOLDER, SCHEMA
 from lakehouse.domains.sales.files import open_drop
@@ -48,5 +49,6 @@ def waiting_days(drop) -> list[str]:
     """The days named by the files waiting in the drop folder (`lakehouse run sales` covers them)."""
     return sorted({day for _, _, days in open_drop(drop).waiting() for day in days})
 
-# What `make demo` materializes: the sample files' days (the months follow), in one run per partitioning.
-DEMO_PARTITION_RANGE = ("2024-01-01", "2024-03-31")
+
+# What `make demo` materializes: the sample data's days (a sample deployment's partitions end there too).
+DEMO_PARTITION_RANGE = keys.DEMO_PARTITION_RANGE

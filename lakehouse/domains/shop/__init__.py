@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.shop import bronze, gold, silver
 from lakehouse.domains.shop.checks import CHECKS
+from lakehouse.domains.shop.contracts import keys
 from lakehouse.domains.shop.jobs import shop_daily, shop_daily_schedule, shop_monthly, shop_monthly_schedule
 
 defs = Definitions(
@@ -30,5 +31,5 @@ defs = Definitions(
 
 # What shows sample data is in place: the exports, one folder per entity.
 LANDING_FILES = "*/*.csv"
-# What `make demo` materializes: the sample data's year (the months follow), in one run per partitioning.
-DEMO_PARTITION_RANGE = ("2024-01-01", "2024-12-31")
+# What `make demo` materializes: the sample data's days (a sample deployment's partitions end there too).
+DEMO_PARTITION_RANGE = keys.DEMO_PARTITION_RANGE

@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from lakehouse.domains.superstore import bronze, gold, silver
 from lakehouse.domains.superstore.checks import CHECKS
+from lakehouse.domains.superstore.contracts import keys
 from lakehouse.domains.superstore.jobs import superstore_daily, superstore_daily_schedule
 
 defs = Definitions(
@@ -18,6 +19,5 @@ defs = Definitions(
     jobs=[superstore_daily],
     schedules=[superstore_daily_schedule],
 )
-
-# What `make demo` materializes: the sample data's whole history, in one run.
-DEMO_PARTITION_RANGE = ("2015-01-01", "2018-12-31")
+# What `make demo` materializes: the sample data's days (a sample deployment's partitions end there too).
+DEMO_PARTITION_RANGE = keys.DEMO_PARTITION_RANGE

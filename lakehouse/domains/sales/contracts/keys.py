@@ -6,8 +6,11 @@ from lakehouse.keys import layer_keys
 from lakehouse.partitions import daily, monthly
 
 GROUP = "sales"
-DAYS = daily("2024-01-01")
-MONTHS = monthly("2024-01")
+# The sample files' days (the months follow): what `make demo` materializes, one run per
+# partitioning, and where a sample deployment's partitions end.
+DEMO_PARTITION_RANGE = ("2024-01-01", "2024-03-31")
+DAYS = daily("2024-01-01", sample_last_day=DEMO_PARTITION_RANGE[1])
+MONTHS = monthly("2024-01", sample_last_day=DEMO_PARTITION_RANGE[1])
 
 bronze, silver, gold, _ = layer_keys(GROUP)  # no interface layer
 

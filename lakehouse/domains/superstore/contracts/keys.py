@@ -5,7 +5,9 @@ from dagster import BackfillPolicy
 from lakehouse.partitions import daily
 
 GROUP = "superstore"
-PARTITIONS = daily("2015-01-01")
+# The sample data's days: what `make demo` materializes in one run, and where a sample deployment's partitions end.
+DEMO_PARTITION_RANGE = ("2015-01-01", "2018-12-31")
+PARTITIONS = daily("2015-01-01", sample_last_day=DEMO_PARTITION_RANGE[1])
 
 BRONZE_LINES = ["bronze", GROUP, "order_lines"]
 BRONZE_REJECTS = ["bronze", GROUP, "order_lines_rejects"]
