@@ -42,7 +42,8 @@ help:
 	@echo "make ui          start the Dagster UI on http://127.0.0.1:3000 (UI_PORT=... for another port)"
 	@echo "make bench       run the benchmarks: superstore (bench/run.py), rainforest (bench/rainforest.py), sales (bench/sales.py),"
 	@echo "                 shop (bench/shop.py), finance (bench/finance.py) (BENCH_ARGS, RAINFOREST_BENCH_ARGS, SALES_BENCH_ARGS,"
-	@echo "                 SHOP_BENCH_ARGS and FINANCE_BENCH_ARGS pass flags; see each script's --help)"
+	@echo "                 SHOP_BENCH_ARGS and FINANCE_BENCH_ARGS pass flags; see each script's --help), then their chart"
+	@echo "                 bench/out/bench.png (bench/chart.py; bench-quick's is bench/out/bench-quick.png)"
 	@echo "make bench-quick the benchmarks at tiny sizes (a check of the scripts; figures mean nothing)"
 	@echo "make clean       remove data/, .dagster/, bench/out/"
 	@echo "make distclean   clean, and remove .venv/ and .jars/"
@@ -112,6 +113,7 @@ bench: venv jars
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py $(SALES_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py $(SHOP_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/finance.py $(FINANCE_BENCH_ARGS)
+	$(PY) bench/chart.py --out bench/out/bench.png
 
 # Superstore and rainforest on tiny data and "years" of 31 days (enough for a versioned table's first
 # checkpoint), each script against one warm local Spark Connect server (--spark-server): a check
@@ -134,6 +136,7 @@ bench-quick: venv jars
 	  --scale 0.5 --days 31 --density 0.5 --history-years 2 --spark-server $(SHOP_BENCH_ARGS)
 	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/finance.py \
 	  --scale 2 --days 31 --density 1 --history-years 2 --spark-server $(FINANCE_BENCH_ARGS)
+	$(PY) bench/chart.py --out bench/out/bench-quick.png
 
 clean:
 	rm -rf data/ .dagster/ bench/out/

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from measure import Measured, environment, print_environment, progress, run_fields, run_measured, tail
+from measure import Measured, emit, environment, print_environment, progress, run_fields, run_measured, tail
 from spark_events import Job, event_log_conf, read_jobs, time_split
 
 from lakehouse.domains.superstore.contracts import keys
@@ -773,5 +773,5 @@ def domain_bench(
     total = time.perf_counter() - began
     result.update(run_fields(env, args.spark_master, out, total, budget, args.spark_server), **goals)
     print_summary(result, args)
-    print(json.dumps(result, default=str), flush=True)
+    emit(result, out, default=str)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import re
@@ -228,6 +229,18 @@ def run_fields(env: dict, spark_master: str, out: Path, total: float, budget: fl
         date=env["date"], cpu_count=env["cpu_count"], memory_total_gb=env["memory_total_gb"],
         python=env["python"], java=env["java"], pyspark=env["pyspark"], dagster=env["dagster"], scratch=str(out),
     )  # fmt: skip
+
+
+RESULT_FILE = "result.json"  # each script's JSON line is also kept as <its --out folder>/result.json
+
+
+def emit(result: dict, out: Path, **dumps) -> None:
+    """A benchmark's last line: its JSON `result` on stdout, and the same line in `out`/result.json
+    (what bench/chart.py plots). `dumps` are json.dumps's options (default=str, sort_keys=True)."""
+    line = json.dumps(result, **dumps)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    Path(out, RESULT_FILE).write_text(line + "\n")
+    print(line, flush=True)
 
 
 def verdict(value: float, goal: float) -> str:

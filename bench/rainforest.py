@@ -83,7 +83,7 @@ from lakehouse_cli import (
     spark_for_runs,
     time_new_days,
 )
-from measure import environment, print_environment, print_footer, progress, run_fields, verdict
+from measure import emit, environment, print_environment, print_footer, progress, run_fields, verdict
 from rainforest_storage import STATE_GOAL, dims_storage, print_storage
 from spark_events import job_seconds
 from table_files import compare_rows, table_rows
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     result.update(run_fields(env, args.spark_master, out, total, BUDGET_SECONDS, args.spark_server), overhead_goal=OVERHEAD_GOAL,
                   incremental_goal=INCREMENTAL_GOAL, dims_state_goal=STATE_GOAL)
     print_summary(result, args)
-    print(json.dumps(result, default=str), flush=True)
+    emit(result, out, default=str)
     return 0
 
 

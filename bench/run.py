@@ -34,6 +34,7 @@ from pathlib import Path
 
 from lakehouse_cli import (
     FIRST_PARTITION,
+    GROUP,
     REPO,
     BenchFailure,
     Scenario,
@@ -49,7 +50,7 @@ from lakehouse_cli import (
     spark_for_runs,
     time_new_days,
 )
-from measure import environment, print_environment, print_footer, progress, run_fields
+from measure import emit, environment, print_environment, print_footer, progress, run_fields
 from spark_events import job_seconds
 from table_files import compare_rows, table_rows
 
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(REPO)
     print_environment(env, args.spark_master, out, args.spark_server)
 
-    result: dict = {"ok": False}
+    result: dict = {"ok": False, "domain": GROUP}
     scenarios: list[Scenario] = []
     try:
         with spark_for_runs(args, out) as spark:
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['incremental_long_seconds']:.1f} s after {args.history_years} y / "
               f"{result['incremental_short_seconds']:.1f} s after {SHORT_HISTORY_YEARS} y")
     print_footer(result, BUDGET_SECONDS, 18)
-    print(json.dumps(result, default=str), flush=True)
+    emit(result, out, default=str)
     return 0
 
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shutil
 import sys
@@ -22,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lakehouse_cli import REPO, _bench_env, lakehouse_run_command
-from measure import environment, print_environment, print_footer, progress, run_fields, run_measured, tail
+from measure import emit, environment, print_environment, print_footer, progress, run_fields, run_measured, tail
 
 from lakehouse.datagen.sales import generate
 from lakehouse.instance import write_instance_config
@@ -90,10 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         seconds = drop.run("history")
         drop.add_file(new_day, scale)
         figures[name] = {"files": days * STORES_PER_DAY, "rows": report.rows, "history_seconds": seconds,
-                         "new_file_seconds": drop.run("new file")}  # fmt: skip
+                         "days": days, "new_file_seconds": drop.run("new file")}  # fmt: skip
     large, small = figures["large"], figures["small"]
     total = time.perf_counter() - began
     result = {
+        "domain": "sales",
         "sales_files": large["files"],
         "sales_rows": large["rows"],
         "sales_history_seconds": round(large["history_seconds"], 1),
@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         "sales_new_file_seconds_after_large": round(large["new_file_seconds"], 1),
         "sales_small_files": small["files"],
         "sales_incremental_ratio": round(large["new_file_seconds"] / small["new_file_seconds"], 3),
+        # the small drop's run and the days each drop's history covers (the new file's day follows them)
+        "sales_small_rows": small["rows"],
+        "sales_small_history_seconds": round(small["history_seconds"], 1),
+        "sales_history_days": large["days"],
+        "sales_small_history_days": small["days"],
         **run_fields(env, None, args.out, total, BUDGET_SECONDS),
     }
     width = 36
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sales_new_file_seconds_after_small", "sales_new_file_seconds_after_large", "sales_incremental_ratio"):  # fmt: skip
         print(f"  {key:<{width}}{result[key]}")
     print_footer(result, BUDGET_SECONDS, width)
-    print(json.dumps(result, sort_keys=True))
+    emit(result, args.out, sort_keys=True)
     return 0
 
 
