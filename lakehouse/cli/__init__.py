@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-COMMANDS = ("sql", "checks", "run", "spark-server")
+COMMANDS = ("sql", "tables", "checks", "run", "spark-server")
 SET_HOME = "set DAGSTER_HOME to the Dagster instance folder, e.g. the .dagster folder `make demo` uses"
 
 

@@ -10,6 +10,7 @@ from lakehouse.domains.sales.transforms import gold as transforms
 from lakehouse.partitions import committed_days
 from lakehouse.resources.databases import DatabaseResource, replace_partitions
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR, SUBPARTITIONS
+from lakehouse.table_kinds import PERIODIC_SNAPSHOT, TABLE_KIND
 
 _KINDS = {"spark", "parquet"}
 
@@ -29,14 +30,14 @@ def sales_team_data_mart(enriched: DataFrame) -> DataFrame:
 
 
 @asset(key=gold("customer_monthly_purchase"), ins={"enriched": committed_days(ENRICHED)}, **MONTHLY,
-       metadata={PARTITION_EXPR: SALES_MONTH}, kinds=_KINDS)  # fmt: skip
+       metadata={PARTITION_EXPR: SALES_MONTH, TABLE_KIND: PERIODIC_SNAPSHOT}, kinds=_KINDS)  # fmt: skip
 def customer_monthly_purchase(enriched: DataFrame) -> DataFrame:
     """Periodic snapshot: each customer's total spending in the month."""
     return transforms.customer_monthly_purchase(enriched)
 
 
 @asset(key=gold("sales_team_incentive"), ins={"enriched": committed_days(ENRICHED)}, **MONTHLY,
-       metadata={PARTITION_EXPR: SALES_MONTH}, kinds=_KINDS)  # fmt: skip
+       metadata={PARTITION_EXPR: SALES_MONTH, TABLE_KIND: PERIODIC_SNAPSHOT}, kinds=_KINDS)  # fmt: skip
 def sales_team_incentive(enriched: DataFrame) -> DataFrame:
     """Periodic snapshot: each salesperson's monthly sales; the store's top seller earns 1%."""
     return transforms.sales_team_incentive(enriched)
