@@ -43,6 +43,9 @@ storage:
     class: BatchedSqliteStorage
     config:
       base_dir: {base_dir}
+# The UI's "Join the Dagster community" dialog covers the page of every first visit on loopback.
+nux:
+  enabled: false
 """
 
 
