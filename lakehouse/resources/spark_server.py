@@ -139,6 +139,13 @@ def stop(folder: Path) -> Server | None:
     return server
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now: never one a developer's own server holds."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/", 1)[0])
 
