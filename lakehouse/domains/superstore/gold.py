@@ -13,6 +13,7 @@ from lakehouse.domains.superstore.contracts.keys import (
 from lakehouse.domains.superstore.transforms import to_customers_snapshot, to_gold_sales
 from lakehouse.partitions import lookback, previous_state, run_days
 from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
+from lakehouse.snapshots import AS_OF_DATE
 
 # add_months(D, -12) is at most 366 days back; one more day anchors the running counts.
 SNAPSHOT_LOOKBACK_DAYS = 367
@@ -37,13 +38,13 @@ def gold_sales(lines: DataFrame) -> DataFrame:
         "previous": previous_state(GOLD_CUSTOMERS),
     },
     **DAILY,
-    metadata={PARTITION_EXPR: "as_of_date"},
+    metadata={PARTITION_EXPR: AS_OF_DATE},
     kinds={"spark", "parquet"},
 )
 def gold_customers(
     context: AssetExecutionContext, lines: DataFrame, previous: DataFrame | None
 ) -> DataFrame:
-    """Customer snapshot per day: latest attributes and distinct orders in 1/6/12 months and lifetime."""
+    """Periodic snapshot: per day, each customer's latest attributes and distinct orders in 1/6/12 months and lifetime."""
     # Built from the previous day's snapshot plus a 12-month window, so a day's cost does not
     # grow with history.
     return to_customers_snapshot(lines, previous, *run_days(context))
