@@ -116,8 +116,9 @@ bench: venv jars
 	$(PY) bench/chart.py --out bench/out/bench.png
 
 # Superstore and rainforest on tiny data and "years" of 31 days (enough for a versioned table's first
-# checkpoint), each script against one warm local Spark Connect server (--spark-server): a check
-# that they run and print their JSON line, not a measure. Rainforest skips its full scenario: at
+# checkpoint), all five scripts against ONE warm local Spark Connect server (the first script starts
+# it in QUICK_SPARK, the others reuse it, the recipe stops it): a check that they run and print their
+# JSON line, not a measure. Rainforest skips its full scenario: at
 # this size it is its incremental scenario's first year again (same baseline, same backfill),
 # whose row comparison and storage figures are printed instead. Sales runs 30 small files. Shop's
 # 31-day "year" is January: its full run and first backfill end on a month's last day, so they go
@@ -125,17 +126,16 @@ bench: venv jars
 # history is two 31-day "years" at the sample data's density. The flags come first, so BENCH_ARGS /
 # RAINFOREST_BENCH_ARGS / SALES_BENCH_ARGS / SHOP_BENCH_ARGS / FINANCE_BENCH_ARGS add to them
 # (e.g. --skip-incremental).
+QUICK_SPARK := bench/out/quick-spark
 bench-quick: venv jars
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/run.py \
-	  --scale 2 --days 31 --history-years 2 --repeats 1 --spark-server $(BENCH_ARGS)
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/rainforest.py \
-	  --scale 1 --days 31 --history-years 2 --repeats 1 --density 1 --skip-full --spark-server $(RAINFOREST_BENCH_ARGS)
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/sales.py \
-	  --files 30 --small-files 6 --rows-per-file 20 $(SALES_BENCH_ARGS)
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/shop.py \
-	  --scale 0.5 --days 31 --density 0.5 --history-years 2 --spark-server $(SHOP_BENCH_ARGS)
-	LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)" $(PY) bench/finance.py \
-	  --scale 2 --days 31 --density 1 --history-years 2 --spark-server $(FINANCE_BENCH_ARGS)
+	set -e; trap 'LAKEHOUSE_HOME="$(CURDIR)/$(QUICK_SPARK)" $(PY) -m lakehouse.cli spark-server stop' EXIT; \
+	export LAKEHOUSE_SPARK_JARS="$$(cat $(JARS_DIR)/classpath)"; \
+	shared="--spark-server --spark-server-home $(QUICK_SPARK)"; \
+	$(PY) bench/run.py --scale 2 --days 31 --history-years 2 --repeats 1 $$shared $(BENCH_ARGS); \
+	$(PY) bench/rainforest.py --scale 1 --days 31 --history-years 2 --repeats 1 --density 1 --skip-full $$shared $(RAINFOREST_BENCH_ARGS); \
+	$(PY) bench/sales.py --files 30 --small-files 6 --rows-per-file 20 --spark-server-home $(QUICK_SPARK) $(SALES_BENCH_ARGS); \
+	$(PY) bench/shop.py --scale 0.5 --days 31 --density 0.5 --history-years 2 $$shared $(SHOP_BENCH_ARGS); \
+	$(PY) bench/finance.py --scale 2 --days 31 --density 1 --history-years 2 $$shared $(FINANCE_BENCH_ARGS)
 	$(PY) bench/chart.py --out bench/out/bench-quick.png
 
 clean:

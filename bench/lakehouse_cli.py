@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from spark_events import Job, event_log_conf, read_jobs, time_split
 from lakehouse.domains.superstore.contracts import keys
 from lakehouse.instance import write_instance_config
 from lakehouse.pii import KEY_VARIABLE as PII_KEY_VARIABLE
+from lakehouse.resources.spark_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 GROUP = "superstore"
@@ -114,22 +114,25 @@ def spark_for_runs(args: argparse.Namespace, out: Path) -> Iterator[Spark]:
     """`--spark-master`, or with `--spark-server` one local Spark Connect server for every run.
 
     The server is `lakehouse spark-server` as users start it, on a free loopback port, with its
-    home and event log under `out`; it is stopped when the benchmark ends, failed or not.
+    home and event log under `out`; it is stopped when the benchmark ends, failed or not. With
+    `--spark-server-home` the server lives there instead and is shared: one already running there
+    is used, and it is left running for the next benchmark (`make bench-quick` stops it).
     """
     if not args.spark_server:
         yield Spark(args.spark_master or None)
         return
-    events = out / "spark_events" / "server"
+    shared = args.spark_server_home is not None
+    home = args.spark_server_home.resolve() if shared else out / "spark-server"
+    events = home / "spark_events" if shared else out / "spark_events" / "server"
     env = _bench_env()
-    env["LAKEHOUSE_HOME"] = str(out / "spark-server")
+    env["LAKEHOUSE_HOME"] = str(home)
     env["LAKEHOUSE_SPARK_CONF"] = ",".join(filter(None, [env.get("LAKEHOUSE_SPARK_CONF"), event_log_conf(events)]))
     if args.spark_master:
         env["LAKEHOUSE_SPARK_MASTER"] = args.spark_master
-    with socket.socket() as probe:  # a free port: never one a developer's own server holds
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cli = [sys.executable, "-m", "lakehouse.cli", "spark-server"]
-    progress(f"starting a local Spark Connect server on port {port} for every run (--spark-server)")
+    progress(f"{f'the shared Spark Connect server in {home}, or a new one' if shared else 'a local Spark Connect server'}"
+             f" on port {port} for every run (--spark-server)")
     started = subprocess.run([*cli, "start", "--port", str(port)], env=env, cwd=REPO, capture_output=True, text=True)
     found = re.search(r"running: (sc://\S+)", started.stdout)
     if started.returncode != 0 or not found:
@@ -138,7 +141,8 @@ def spark_for_runs(args: argparse.Namespace, out: Path) -> Iterator[Spark]:
     try:
         yield Spark(found.group(1), events)
     finally:
-        subprocess.run([*cli, "stop"], env=env, cwd=REPO, capture_output=True, text=True)
+        if not shared:
+            subprocess.run([*cli, "stop"], env=env, cwd=REPO, capture_output=True, text=True)
 
 
 @dataclass
@@ -667,6 +671,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, full_figures: str, defaul
                         "(`lakehouse spark-server`), started here: warm Spark after the first run, as "
                         "`make bench-quick` uses it; the figures then measure warm runs, and the time split "
                         "counts every Spark job as 'other': Connect jobs carry no call site")
+    parser.add_argument("--spark-server-home", type=Path, default=None,
+                        help="with --spark-server: the server's folder, shared with the next benchmarks: a server "
+                        "already running there is used and left running (`make bench-quick`: one warm Spark for all)")
     # Generous: rainforest's untimed 4-year history backfill is one long subprocess.
     parser.add_argument("--run-timeout", type=float, default=7200,
                         help="seconds before any one subprocess is killed (default: %(default)s)")

@@ -274,7 +274,7 @@ def print_summary(result: dict, args) -> None:
         print(f"  rainforest_daily_seconds           {result['rainforest_daily_seconds']:.1f} "
               f"({verdict(result['rainforest_daily_seconds'], DAILY_GOAL)}; one new day after them)")
         fixed = result["fixed_cost_per_partition_ms"]
-        print(f"  fixed_cost_per_partition_ms        "
+        print("  fixed_cost_per_partition_ms        "
               + (f"{fixed:.1f} ({verdict(fixed, FIXED_COST_GOAL_MS)}; median of {result['fixed_cost_sparse_steps']} "
                  "steps of tables with <= 1 row per partition)" if fixed is not None else "- (no such table)"))
         for step, ms in sorted(result["fixed_cost_per_partition_ms_by_step"].items(), key=lambda kv: -kv[1])[:8]:

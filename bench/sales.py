@@ -25,6 +25,7 @@ from measure import emit, environment, print_environment, print_footer, progress
 
 from lakehouse.datagen.sales import generate
 from lakehouse.instance import write_instance_config
+from lakehouse.resources import spark_server
 
 FIRST_DAY = date(2024, 1, 1)
 STORES_PER_DAY = 3
@@ -39,19 +40,35 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rows-per-file", type=int, default=100, help="mean lines per file (default 100)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per run")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / f"{datetime.now():%Y%m%d-%H%M%S}-sales")
+    parser.add_argument("--spark-server-home", type=Path, default=None,
+                        help="run against the Spark Connect server the other benchmarks share there "
+                        "(their --spark-server-home; `make bench-quick`), not a Spark per run")
     return parser
+
+
+def shared_server(home: Path | None) -> str | None:
+    """The url of the shared server running in `home` (None: no --spark-server-home)."""
+    if home is None:
+        return None
+    server = spark_server.status(home.resolve() / "spark-server")
+    if server is None:
+        raise SystemExit(f"--spark-server-home {home}: no Spark server runs there (start one with another benchmark)")
+    return server.url
 
 
 class Drop:
     """One LAKEHOUSE_HOME with its Dagster instance, driven through the CLI."""
 
-    def __init__(self, root: Path, name: str, timeout: float):
+    def __init__(self, root: Path, name: str, timeout: float, remote: str | None):
         self.home, self.dagster_home, self.name, self.timeout = root / name, root / name / "dagster", name, timeout
+        self.remote = remote  # a Spark Connect url, or None: each run starts its own Spark
         write_instance_config(self.dagster_home)
         self.landing = self.home / "landing" / "sales"
 
     def run(self, label: str) -> float:
         env = {**_bench_env(), "LAKEHOUSE_HOME": str(self.home), "DAGSTER_HOME": str(self.dagster_home)}
+        if self.remote:
+            env["LAKEHOUSE_SPARK_REMOTE"] = self.remote
         log = self.home / "logs" / f"bench-{label}.log"
         progress(f"{self.name}: lakehouse run sales ({label})")
         measured = run_measured(label, lakehouse_run_command("sales"), env, log, REPO, self.timeout)
@@ -74,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     scale = args.rows_per_file / LINES_AT_SCALE_1
     env = environment(REPO)
-    print_environment(env, None, args.out)
+    remote = shared_server(args.spark_server_home)
+    print_environment(env, None, args.out, remote is not None)
     began = time.perf_counter()
     figures = {}
     for name, files in (("large", args.files), ("small", args.small_files)):
@@ -83,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         new_day = last + timedelta(days=1)
         if new_day >= date.today():
             raise SystemExit(f"--files {files} reaches {new_day}, a day that has not ended yet: ask for fewer")
-        drop = Drop(args.out, name, args.timeout)
+        drop = Drop(args.out, name, args.timeout, remote)
         progress(f"{name}: generating {days * STORES_PER_DAY} store files ({days} days, ~{args.rows_per_file} lines each)")
         report = generate(drop.landing, seed=11, scale=scale, start=FIRST_DAY, end=last)
         seconds = drop.run("history")
@@ -108,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "sales_small_history_seconds": round(small["history_seconds"], 1),
         "sales_history_days": large["days"],
         "sales_small_history_days": small["days"],
-        **run_fields(env, None, args.out, total, BUDGET_SECONDS),
+        **run_fields(env, None, args.out, total, BUDGET_SECONDS, remote is not None),
     }
     width = 36
     print("\nsales benchmark:")
