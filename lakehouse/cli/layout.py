@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
-from lakehouse.resources.storage import MARKER, is_data_file, readable
+from lakehouse.resources.storage import MARKER, readable
 from lakehouse.versioning.spec import VERSION_COLUMNS
 
 LAYERS = ("bronze", "silver", "gold", "interface")
@@ -44,7 +45,7 @@ class Table:
     fields: tuple[dict, ...]
     files: tuple[str, ...]
     partition: str | None = None
-    partitions: int = 0
+    committed: tuple[str, ...] = ()  # the committed partitions' values, sorted as text
     uncommitted: int = 0
     versioning: Versioning | None = None
 
@@ -55,6 +56,11 @@ class Table:
     @property
     def view(self) -> str:
         return f"{self.layer}.{self.domain}_{self.name}"
+
+    @property
+    def partitions(self) -> int:
+        """How many partitions are committed."""
+        return len(self.committed)
 
     @property
     def columns(self) -> list[str]:
@@ -139,7 +145,7 @@ def _table(folder: str, entry: _Folder, read_text: Callable[[str], str | None]) 
         fields=fields,
         files=tuple(sorted(root_files + [f for files in committed.values() for f in files])),
         partition=next(iter(partition_columns), versioning.partition if versioning else None),
-        partitions=len(committed),
+        committed=tuple(sorted(unquote(partition.partition("=")[2]) for partition in committed)),
         uncommitted=len(entry.partitions) - len(committed),
         versioning=versioning,
     )

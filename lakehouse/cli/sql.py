@@ -47,20 +47,15 @@ def run(args) -> int:
 
 def connect(settings):
     """A DuckDB connection with every view and macro; also the listing rows and where tables are."""
-    import duckdb
-
     from lakehouse.cli.layout import discover
-    from lakehouse.cli.stores import open_warehouse
+    from lakehouse.cli.stores import duckdb_connection, open_warehouse
     from lakehouse.cli.views import create_objects
 
     store = open_warehouse(settings)
     tables, skipped = discover(store.paths(), store.read_text)
     if not tables and not skipped:
         raise CliError(f"no tables under {store.label}: {store.hint}")
-    # Extensions cannot be fetched here, and a query must not try to: the ones needed are loaded.
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.execute("SET TimeZone = 'UTC'")  # the warehouse's timestamps are UTC; print them as such
-    store.prepare(con)
+    con = duckdb_connection(store)
     listing = create_objects(con, tables, skipped, store.uri)
     for name, kind, _, info in listing:
         if kind == "skipped":

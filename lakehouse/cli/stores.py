@@ -148,3 +148,14 @@ def open_warehouse(settings: Settings) -> LocalWarehouse | S3Warehouse:
     if not store.root.is_dir():
         raise CliError(f"no warehouse at {store.label}: {store.hint}")
     return store
+
+
+def duckdb_connection(store: LocalWarehouse | S3Warehouse):
+    """An in-memory DuckDB connection that reads `store`, in UTC (the warehouse's timestamps are UTC)."""
+    import duckdb
+
+    # Extensions cannot be fetched here, and a query must not try to: the ones needed are loaded.
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute("SET TimeZone = 'UTC'")
+    store.prepare(con)
+    return con

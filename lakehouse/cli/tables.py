@@ -70,8 +70,7 @@ def run(args) -> int:
     from lakehouse.settings import Settings
 
     store = open_warehouse(Settings.from_env())
-    paths = list(store.paths())
-    tables, skipped = discover(paths, store.read_text)
+    tables, skipped = discover(store.paths(), store.read_text)
     if not tables and not skipped:
         raise CliError(f"no tables under {store.label}: {store.hint}")
     for folder, reason in skipped:
@@ -79,11 +78,10 @@ def run(args) -> int:
     tables = sorted((t for t in tables if args.layer in (None, t.layer) and args.domain in (None, t.domain)),
                     key=lambda t: (LAYERS.index(t.layer), t.domain, t.name))  # fmt: skip
     specs = _asset_specs()
-    committed = _committed_partitions(paths)
     rows = _row_counts(store, tables)
     materialized = _materializations([(t.layer, t.domain, t.name) for t in tables])
-    entries = [_entry(t, specs.get((t.layer, t.domain, t.name)), committed.get(t.folder, ()), rows[t.folder],
-                      materialized.get((t.layer, t.domain, t.name))) for t in tables]  # fmt: skip
+    entries = [_entry(t, specs.get((t.layer, t.domain, t.name)), rows[t.folder], materialized.get((t.layer, t.domain, t.name)))
+               for t in tables]  # fmt: skip
     if args.csv and args.columns:
         output.write_csv(COLUMNS_HEADER, [(e.view, name, kind) for e in entries for name, kind in e.columns], sys.stdout)
     elif args.csv:
@@ -107,7 +105,7 @@ def _text(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _entry(table, spec, partitions, rows, last_materialized) -> Entry:
+def _entry(table, spec, rows, last_materialized) -> Entry:
     from lakehouse.cli.views import duckdb_type
     from lakehouse.resources.parquet_io_manager import PARTITION_EXPR
     from lakehouse.table_kinds import VERSIONED_STATE, kind_of
@@ -134,7 +132,7 @@ def _entry(table, spec, partitions, rows, last_materialized) -> Entry:
         kind=kind,
         partition=partition,
         partitions=table.partitions if partition else None,
-        last_partition=latest(partitions),
+        last_partition=latest(table.committed),
         last_materialized=last_materialized,
         rows=rows,
         columns=tuple((f["name"], column_type(f["type"])) for f in table.fields),
@@ -163,26 +161,13 @@ def _asset_specs() -> dict[tuple, object]:
         return {}
 
 
-def _committed_partitions(paths: list[str]) -> dict[str, list[str]]:
-    """Per table folder the values of its committed partitions: `<col>=<value>/` folders holding the marker."""
-    from urllib.parse import unquote
-
-    from lakehouse.resources.storage import MARKER
-
-    found: dict[str, list[str]] = {}
-    for path in paths:
-        parts = path.split("/")
-        if len(parts) == 5 and parts[4] == MARKER and "=" in parts[3] and not parts[3].startswith(("_", ".")):
-            found.setdefault("/".join(parts[:3]), []).append(unquote(parts[3].partition("=")[2]))
-    return found
-
-
 def _row_counts(store, tables) -> dict[str, int | None]:
     """Per table folder the rows of its committed files, from their Parquet footers (None: unreadable)."""
     import duckdb
 
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    store.prepare(con)
+    from lakehouse.cli.stores import duckdb_connection
+
+    con = duckdb_connection(store)
     counts: dict[str, int | None] = {}
     for table in tables:
         if not table.files:
