@@ -40,14 +40,18 @@ def sample_deployment() -> bool:
     return value in {"1", "true", "yes"}
 
 
+def _sample_end(sample_last_day: str | None) -> date | None:
+    """The sample data's last day when this is a sample deployment, else None (partitions open-ended)."""
+    return date.fromisoformat(sample_last_day) if sample_last_day and sample_deployment() else None
+
+
 def daily(start_date: str, sample_last_day: str | None = None) -> DailyPartitionsDefinition:
     """Daily UTC partitions from `start_date`, open-ended so schedules can add each new day.
 
     In a sample deployment (see SAMPLE_DEPLOYMENT) they end at `sample_last_day`, the sample data's last day.
     """
-    end = None
-    if sample_last_day and sample_deployment():
-        end = (date.fromisoformat(sample_last_day) + timedelta(days=1)).isoformat()  # end_date is exclusive
+    last = _sample_end(sample_last_day)
+    end = None if last is None else (last + timedelta(days=1)).isoformat()  # end_date is exclusive
     return DailyPartitionsDefinition(start_date=start_date, end_date=end, timezone="UTC")
 
 
@@ -56,10 +60,8 @@ def monthly(start_month: str, fmt: str = MONTH_FORMAT, sample_last_day: str | No
 
     In a sample deployment they end with the month of `sample_last_day`.
     """
-    end = None
-    if sample_last_day and sample_deployment():
-        last = date.fromisoformat(sample_last_day)
-        end = date(last.year + last.month // 12, last.month % 12 + 1, 1).strftime(fmt)  # exclusive
+    last = _sample_end(sample_last_day)
+    end = None if last is None else date(last.year + last.month // 12, last.month % 12 + 1, 1).strftime(fmt)  # exclusive
     return MonthlyPartitionsDefinition(start_date=start_month, end_date=end, fmt=fmt, timezone="UTC")
 
 
