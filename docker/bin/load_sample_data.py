@@ -77,12 +77,10 @@ def main() -> int:
             continue
         try:
             load(settings, name, generate, DOMAINS[name])
-        except LoadError as error:  # its message shows the URL with the password as ***
-            print(f"{name}: FAILED: {error}", file=sys.stderr, flush=True)
-            failed.append(name)
-            continue
         except Exception as error:  # e.g. S3 unreachable: say which domain and go on with the others
-            print(f"{name}: FAILED: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            # A LoadError's message is for people already (the URL with its password as ***).
+            print(f"{name}: FAILED: {error if isinstance(error, LoadError) else f'{type(error).__name__}: {error}'}",
+                  file=sys.stderr, flush=True)  # fmt: skip
             failed.append(name)
             continue
         marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
