@@ -10,6 +10,7 @@ from pathlib import Path
 import pyspark
 import pytest
 
+from lakehouse.resources.spark_server import free_port
 from lakehouse_tests.conftest import cli_env
 from lakehouse_tests.domains.superstore.test_pipeline import HEADER, LINES
 
@@ -17,12 +18,6 @@ SPARK_HOME = os.path.dirname(pyspark.__file__)
 REPO = Path(__file__).resolve().parents[1]
 # Spark binds to the hostname's address unless told otherwise: keep every JVM on loopback.
 LOOPBACK = {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": SPARK_HOME}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(predicate, what: str, process: subprocess.Popen, log: Path, seconds: int = 120):

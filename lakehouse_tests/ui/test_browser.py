@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,14 +27,14 @@ from pathlib import Path
 
 import psutil
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions, in_process_executor
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions
 
 from lakehouse.datagen import GENERATORS
-from lakehouse.definitions import build_resources
+from lakehouse.definitions import build_definitions
 from lakehouse.domains import DOMAINS
 from lakehouse.instance import write_instance_config
 from lakehouse.partitions import SAMPLE_DEPLOYMENT
-from lakehouse.resources.parquet_io_manager import LocalParquetIOManager
+from lakehouse.resources.spark_server import free_port
 from lakehouse.settings import Settings
 from lakehouse_tests.conftest import REPO, cli_env
 from lakehouse_tests.domains.warehouse import read_table, run_range
@@ -81,24 +80,6 @@ def require_browser() -> None:
                     f"the test drives Debian's chromium at {CHROMIUM})", pytrace=False)  # fmt: skip
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run installs it)", pytrace=False)
-
-
-def definitions(home: Path, spark_resource) -> Definitions:
-    """build_definitions for local storage under `home`, on the test run's shared Spark session."""
-    settings = Settings(home=home)
-    resources = {
-        **build_resources(settings),
-        "spark": spark_resource,
-        "io_manager": LocalParquetIOManager(spark=spark_resource, base_path=settings.warehouse_uri),
-    }
-    domains = (domain.defs for domain in DOMAINS.values())
-    return Definitions.merge(*domains, Definitions(resources=resources, executor=in_process_executor))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_webserver(dagster_home: Path, home: Path, log: Path) -> tuple[subprocess.Popen, str]:
@@ -150,7 +131,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory, spark_resource):
+def ui(tmp_path_factory, spark_resource):  # noqa: ARG001 (the shared session, which build_definitions' Spark reuses)
     """The instance, its runs and the webserver on it (started first: it loads while the runs run)."""
     require_browser()
     home = tmp_path_factory.mktemp("ui-home")
@@ -162,7 +143,7 @@ def ui(tmp_path_factory, spark_resource):
     server, url = start_webserver(dagster_home, home, log)
     try:
         instance = DagsterInstance.from_config(str(dagster_home))
-        defs = definitions(home, spark_resource)
+        defs = build_definitions(Settings(home=home))
         for name, (job, first, last) in RUNS.items():
             result = run_range(defs, instance, job, first.isoformat(), last.isoformat())
             assert result.success, f"{job} failed"
